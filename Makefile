@@ -1,0 +1,86 @@
+# Unrolled: the two commands a newcomer needs are `make lab` and `make test`.
+# Everything runs inside .venv, which is (re)built whenever it is missing or
+# older than the files that pin its contents.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PINS   := requirements.txt constraints.txt pyproject.toml
+LAB_STAMP := $(VENV)/.installed-lab
+DEV_STAMP := $(VENV)/.installed-dev
+PORT   ?= 8888
+
+.PHONY: lab test test-unit test-notebooks test-browser notebooks figures student html slides bench constraints lint clean help
+
+help:
+	@echo "make lab         install (first time) and open the course in JupyterLab"
+	@echo "make test        install, then run every test: library, explorers, notebooks, browser"
+	@echo "make notebooks   re-execute every notebook in place and store its outputs"
+	@echo "make figures     regenerate figures/ from the library"
+	@echo "make student     write notebooks without solutions to build/student/"
+	@echo "make html        export the executed notebooks to build/html/"
+	@echo "make slides      export the notebooks as reveal.js slides to build/slides/"
+	@echo "make bench       speed measurements (benchmarks/)"
+
+$(VENV)/bin/python:
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0) if v == (3, 11) else print(f"warning: the pins are for Python 3.11; this is {v[0]}.{v[1]}")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check pip==26.0.1
+
+$(LAB_STAMP): $(VENV)/bin/python $(PINS)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(DEV_STAMP): $(LAB_STAMP) requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+lab: $(LAB_STAMP)
+	$(PY) tools/lab.py --port $(PORT)
+
+test: test-unit test-notebooks test-browser
+
+test-unit: $(DEV_STAMP)
+	$(PY) -m pytest tests --ignore=tests/browser -q
+
+# Every notebook, executed in a fresh kernel, every stored text output compared.
+test-notebooks: $(DEV_STAMP)
+	$(PY) -m pytest --nbval --nbval-current-env -p tests.nbval_budget notebooks -q
+
+test-browser: $(DEV_STAMP)
+	$(PY) -m pytest tests/browser -q
+
+notebooks: $(DEV_STAMP)
+	$(PY) tools/execute_notebooks.py notebooks/*.ipynb
+
+figures: $(LAB_STAMP)
+	$(PY) -m unrolled.figures figures
+
+student: $(DEV_STAMP)
+	$(PY) tools/student.py notebooks build/student
+
+html: $(DEV_STAMP)
+	$(PY) -m jupyter nbconvert --to html --output-dir build/html notebooks/*.ipynb
+
+slides: $(DEV_STAMP)
+	$(PY) -m jupyter nbconvert --to slides --output-dir build/slides notebooks/*.ipynb
+
+bench: $(DEV_STAMP)
+	$(PY) benchmarks/run.py
+
+lint: $(DEV_STAMP)
+	$(PY) -m ruff check lib tests tools benchmarks
+
+# Re-pin every transitive dependency after changing a direct pin.
+constraints: $(VENV)/bin/python
+	rm -rf build/pin-venv && $(PYTHON) -m venv build/pin-venv
+	build/pin-venv/bin/pip install --quiet pip==26.0.1
+	sed '/^-c /d' requirements.txt | sed 's/^-e \.$$//' > build/pin-req.txt
+	sed '/^-r /d' requirements-dev.txt >> build/pin-req.txt
+	build/pin-venv/bin/pip install --quiet -r build/pin-req.txt
+	{ echo "# Every package the course and its tests install, pinned exactly (pip freeze of"; \
+	  echo "# requirements-dev.txt on Python 3.11). Regenerate with 'make constraints'."; \
+	  build/pin-venv/bin/pip freeze; } > constraints.txt
+
+clean:
+	rm -rf build .pytest_cache .hypothesis
