@@ -1,0 +1,471 @@
+"""The hidden Markov model, its inference algorithms, and the HMM written as an RNN.
+
+Lecture note 002 (Hasegawa-Johnson, Lecture 25) derives a recurrent network
+from belief propagation in an HMM. This module holds every formula that
+derivation uses, in two notations:
+
+* **Library convention** (every function whose arguments are ``initial, A, E``):
+  ``A[i, j] = P(Y_t = j | Y_{t-1} = i)`` is row-stochastic,
+  ``E[j, k] = P(X_t = k | Y_t = j)``, ``initial[j] = P(Y_1 = j)``,
+  ``obs`` is a sequence of word indices of shape ``(T,)`` or a batch ``(T, B)``.
+* **Lecture convention** (the ``rnn_*`` functions, arguments ``U, W``):
+  ``u_ji = P(Y_t = j | Y_{t-1} = i)`` so ``U = A.T`` is column-stochastic, and
+  ``w_jk = P(X_t = k | Y_t = j)`` so ``W = E``. Inputs are one-hot ``x_t`` and,
+  as everywhere in the library, a matrix is applied as ``h @ U.T`` (which is
+  ``U h`` for a column vector ``h``).
+
+Everything that runs over time is stable for sequences of any length: the
+linear-domain filter rescales at every step, the log-domain filter never leaves
+the log domain. Only :func:`forward_joint`, the literal recursion of the
+lecture, underflows; it is kept to show why the others exist.
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+# --------------------------------------------------------------------------
+# The lecture's example: "John hit the ball" (note 002, POS toy example)
+# --------------------------------------------------------------------------
+
+TAGS = ("Det", "Noun", "Verb")
+WORDS = ("ball", "hit", "John", "the")
+SENTENCE = ("John", "hit", "the", "ball")
+
+#: U of note 002, u_ji = P(Y_t = j | Y_{t-1} = i): each *column* sums to 1.
+LECTURE_U = np.array([[1, 1, 8],
+                      [8, 1, 1],
+                      [1, 8, 1]], dtype=float) / 10
+#: W of note 002, w_jk = P(X_t = k | Y_t = j): each *row* sums to 1.
+LECTURE_W = np.array([[1, 1, 1, 97],
+                      [49, 1, 49, 1],
+                      [1, 97, 1, 1]], dtype=float) / 100
+
+
+def lecture_hmm() -> dict:
+    """The lecture's HMM in both conventions.
+
+    Returns a dict with ``U`` (3, 3), ``W`` (3, 4) (lecture), ``A = U.T``,
+    ``E = W``, ``initial`` (uniform: the lecture's ``h_0 = 0`` carries no
+    preference), ``obs`` (the word indices of "John hit the ball"), ``xs`` the
+    one-hot inputs (4, 4), and the names ``tags``, ``words``, ``sentence``.
+    """
+    obs = encode(SENTENCE)
+    return {
+        "U": LECTURE_U.copy(), "W": LECTURE_W.copy(),
+        "A": LECTURE_U.T.copy(), "E": LECTURE_W.copy(),
+        "initial": np.full(len(TAGS), 1 / len(TAGS)),
+        "obs": obs, "xs": one_hot(obs, len(WORDS)),
+        "tags": TAGS, "words": WORDS, "sentence": SENTENCE,
+    }
+
+
+def encode(words, vocabulary=WORDS) -> np.ndarray:
+    """Word strings -> indices into ``vocabulary`` (ValueError for an unknown word)."""
+    index = {w: k for k, w in enumerate(vocabulary)}
+    unknown = [w for w in words if w not in index]
+    if unknown:
+        raise ValueError(f"words: expected words from {tuple(vocabulary)}, got unknown {unknown}")
+    return np.array([index[w] for w in words], dtype=int)
+
+
+def one_hot(obs, V: int) -> np.ndarray:
+    """Indices of shape ``(T,)`` or ``(T, B)`` -> one-hot vectors ``(..., V)``."""
+    obs = np.asarray(obs)
+    if obs.size and (obs.min() < 0 or obs.max() >= V):
+        raise ValueError(f"obs: expected indices in [0, {V}), got values in [{obs.min()}, {obs.max()}]")
+    return np.eye(V)[obs]
+
+
+def tempered(P, beta: float, axis: int = 1) -> np.ndarray:
+    """Sharpen (``beta > 1``) or flatten (``beta < 1``) a stochastic matrix.
+
+    Each distribution along ``axis`` is raised to the power ``beta`` and
+    renormalised: ``beta = 1`` leaves ``P`` unchanged, ``beta = 0`` makes every
+    distribution uniform, ``beta -> inf`` puts all mass on the most likely
+    entry. Computed in the log domain, so large ``beta`` does not overflow.
+    Zero entries stay zero for ``beta > 0``.
+    """
+    P = np.asarray(P, dtype=float)
+    if not np.isfinite(beta) or beta < 0:
+        raise ValueError(f"beta: expected a finite number >= 0, got {beta}")
+    with np.errstate(divide="ignore"):
+        logP = np.log(P)
+    if beta == 0:
+        logits = np.zeros_like(P)
+    else:
+        logits = beta * logP
+    return _softmax(logits, axis=axis)
+
+
+# --------------------------------------------------------------------------
+# Checking arguments
+# --------------------------------------------------------------------------
+
+def _stochastic(name: str, P, axis: int, ndim: int = 2) -> np.ndarray:
+    P = np.asarray(P)
+    if not np.issubdtype(P.dtype, np.number):
+        raise TypeError(f"{name}: expected a numeric array, got dtype {P.dtype}")
+    P = P.astype(float)
+    if P.ndim != ndim:
+        raise ValueError(f"{name}: expected a {ndim}-d array, got shape {P.shape}")
+    if not np.all(np.isfinite(P)) or np.any(P < 0):
+        raise ValueError(f"{name}: expected finite non-negative probabilities")
+    sums = P.sum(axis=axis)
+    if not np.allclose(sums, 1.0, atol=1e-6):
+        what = "sum to 1" if ndim == 1 else ("rows" if axis == 1 else "columns") + " each summing to 1"
+        raise ValueError(f"{name}: expected {what}, got sums {np.round(sums, 6).tolist()}")
+    return P
+
+
+def _check(initial, A, E, obs):
+    """Validate an HMM and observations; return arrays, obs as (T, B), and whether it was 1-d."""
+    A = _stochastic("A", A, axis=1)
+    E = _stochastic("E", E, axis=1)
+    initial = _stochastic("initial", initial, axis=0, ndim=1)
+    N, V = E.shape
+    if A.shape != (N, N):
+        raise ValueError(f"A: expected shape ({N}, {N}) to match E's {N} states, got {A.shape}")
+    if initial.shape != (N,):
+        raise ValueError(f"initial: expected shape ({N},), got {initial.shape}")
+    obs = np.asarray(obs)
+    if obs.dtype.kind not in "iu":
+        raise TypeError(f"obs: expected integer word indices, got dtype {obs.dtype}")
+    if obs.ndim not in (1, 2) or obs.shape[0] == 0:
+        raise ValueError(f"obs: expected shape (T,) or (T, B) with T >= 1, got {obs.shape}")
+    if obs.min() < 0 or obs.max() >= V:
+        raise ValueError(f"obs: expected indices in [0, {V}), got values in [{obs.min()}, {obs.max()}]")
+    single = obs.ndim == 1
+    return initial, A, E, (obs[:, None] if single else obs), single
+
+
+def _impossible(t: int):
+    raise ValueError(f"obs: the observations have probability zero under this HMM (first at t={t + 1})")
+
+
+def _log(P):
+    with np.errstate(divide="ignore"):
+        return np.log(P)
+
+
+def _softmax(z, axis=-1):
+    z = np.asarray(z, dtype=float)
+    m = np.max(z, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    e = np.exp(z - m)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _logsumexp(z, axis=-1):
+    m = np.max(z, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(divide="ignore"):
+        return np.squeeze(m, axis) + np.log(np.sum(np.exp(z - m), axis=axis))
+
+
+# --------------------------------------------------------------------------
+# Inference: filtering, smoothing, Viterbi
+# --------------------------------------------------------------------------
+
+def forward_joint(initial, A, E, obs) -> np.ndarray:
+    """The literal recursion of note 002: ``h_{j,t} = P(Y_t = j, x_1..x_t)``, unnormalised.
+
+    ``h_1 = initial * E[:, x_1]``; ``h_t = (h_{t-1} @ A) * E[:, x_t]``
+    (multiply, then add over ``i``: the belief-propagation slide of note 002).
+    Returns ``(T, N)`` (or ``(T, B, N)``). Every step multiplies by
+    probabilities below 1, so the entries shrink geometrically and underflow
+    to 0 after a few hundred steps: use :func:`filter` for real work.
+    """
+    initial, A, E, obs, single = _check(initial, A, E, obs)
+    T = obs.shape[0]
+    h = np.empty((T, obs.shape[1], A.shape[0]))
+    h[0] = initial * E[:, obs[0]].T
+    for t in range(1, T):
+        h[t] = (h[t - 1] @ A) * E[:, obs[t]].T
+    return h[:, 0] if single else h
+
+
+def forward_step(belief, A, E, x: int | np.ndarray):
+    """One step of the normalised forward algorithm (note 002, belief propagation).
+
+    ``predicted = belief @ A`` (add over the previous tag ``i``),
+    ``joint = predicted * E[:, x]`` (multiply by the emission),
+    ``c = sum(joint)`` = P(x_t | x_1..x_{t-1}), ``belief_new = joint / c``.
+
+    belief: ``(N,)`` or ``(B, N)``, P(Y_{t-1} | x_1..x_{t-1}); x: word index (or ``(B,)``).
+    Returns ``(belief_new, c)``.
+    """
+    joint = (belief @ A) * E[:, x].T
+    c = joint.sum(axis=-1)
+    if np.any(c <= 0):
+        raise ValueError("x: this word has probability zero after the given belief")
+    return joint / c[..., None], c
+
+
+def filter(initial, A, E, obs, domain: str = "linear"):
+    """Filtering: ``P(Y_t | x_1..x_t)`` for every t, and ``ln P(x_1..x_T)``.
+
+    domain="linear": the forward algorithm with rescaling. With
+    ``alpha_1 = initial * E[:, x_1]`` and ``alpha_t = (alphahat_{t-1} @ A) * E[:, x_t]``,
+    ``c_t = sum_j alpha_t[j]``, ``alphahat_t = alpha_t / c_t``; then
+    ``ln P(x_1..x_T) = sum_t ln c_t``.
+
+    domain="log": the same recursion on logarithms (log belief propagation, note 002):
+    ``l_t[j] = logsumexp_i(l_{t-1}[i] + ln A[i, j]) + ln E[j, x_t]``;
+    posteriors ``softmax(l_t)``, ``ln P(x_1..x_T) = logsumexp_j l_T[j]``.
+
+    Returns ``(posteriors, log_likelihood)``: ``(T, N)`` and a float for
+    ``obs`` of shape ``(T,)``; ``(T, B, N)`` and ``(B,)`` for ``(T, B)``.
+    """
+    initial, A, E, obs, single = _check(initial, A, E, obs)
+    if domain not in ("linear", "log"):
+        raise ValueError(f"domain: expected 'linear' or 'log', got {domain!r}")
+    T, B = obs.shape
+    post = np.empty((T, B, A.shape[0]))
+    if domain == "linear":
+        loglik = np.zeros(B)
+        belief = np.broadcast_to(initial, (B, A.shape[0]))
+        for t in range(T):
+            predicted = belief @ A if t > 0 else belief
+            joint = predicted * E[:, obs[t]].T
+            c = joint.sum(axis=1)
+            if np.any(c <= 0):
+                _impossible(t)
+            belief = joint / c[:, None]
+            loglik += np.log(c)
+            post[t] = belief
+    else:
+        logA, logE = _log(A), _log(E)
+        l = np.broadcast_to(_log(initial), (B, A.shape[0])) + logE[:, obs[0]].T
+        for t in range(T):
+            if t > 0:
+                l = _logsumexp(l[:, :, None] + logA[None], axis=1) + logE[:, obs[t]].T
+            if np.any(np.all(np.isneginf(l), axis=1)):
+                _impossible(t)
+            post[t] = _softmax(l, axis=1)
+        loglik = _logsumexp(l, axis=1)
+    if single:
+        return post[:, 0], float(loglik[0])
+    return post, loglik
+
+
+def log_likelihood(initial, A, E, obs, domain: str = "linear"):
+    """``ln P(x_1..x_T)`` under the HMM (a float, or ``(B,)`` for a batch)."""
+    return filter(initial, A, E, obs, domain=domain)[1]
+
+
+def backward_messages(initial, A, E, obs) -> np.ndarray:
+    """Scaled backward messages ``betahat_t[i]`` proportional to ``P(x_{t+1}..x_T | Y_t = i)``.
+
+    ``beta_T = 1``; ``beta_t[i] = sum_j A[i, j] E[j, x_{t+1}] beta_{t+1}[j]``,
+    rescaled to sum to 1 at every step (the scale cancels in :func:`smooth`).
+    Returns ``(T, N)`` or ``(T, B, N)``.
+    """
+    initial, A, E, obs, single = _check(initial, A, E, obs)
+    T, B = obs.shape
+    beta = np.empty((T, B, A.shape[0]))
+    beta[-1] = 1.0 / A.shape[0]
+    for t in range(T - 2, -1, -1):
+        b = (E[:, obs[t + 1]].T * beta[t + 1]) @ A.T
+        s = b.sum(axis=1)
+        if np.any(s <= 0):
+            _impossible(t + 1)
+        beta[t] = b / s[:, None]
+    return beta[:, 0] if single else beta
+
+
+def smooth(initial, A, E, obs) -> np.ndarray:
+    """Smoothing: ``P(Y_t | x_1..x_T)`` for every t (forward-backward).
+
+    ``P(Y_t = j | x_1..x_T)`` is proportional to ``alphahat_t[j] * betahat_t[j]``:
+    the filtered belief times how well each tag explains the future words.
+    Returns ``(T, N)`` or ``(T, B, N)``; equals the filter at ``t = T``.
+    """
+    post, _ = filter(initial, A, E, obs)
+    beta = backward_messages(initial, A, E, obs)
+    g = post * beta
+    return g / g.sum(axis=-1, keepdims=True)
+
+
+def viterbi(initial, A, E, obs):
+    """Decoding: the single most probable tag sequence, ``argmax_y P(y, x_1..x_T)``.
+
+    In the log domain (note 002's Viterbi slide, with multiply -> add):
+    ``v_1[j] = ln initial[j] + ln E[j, x_1]``,
+    ``v_t[j] = max_i (v_{t-1}[i] + ln A[i, j]) + ln E[j, x_t]``, and the
+    back-pointer ``b_t[j] = argmax_i (...)`` remembers which ``i`` won. The path
+    is read backwards: ``y_T = argmax_j v_T[j]``, ``y_{t-1} = b_t[y_t]``.
+    Ties go to the lowest index.
+
+    Returns ``(path, log_prob)``: ``(T,)`` ints and ``ln P(path, x_1..x_T)``;
+    ``(T, B)`` and ``(B,)`` for a batch.
+    """
+    initial, A, E, obs, single = _check(initial, A, E, obs)
+    T, B = obs.shape
+    N = A.shape[0]
+    logA, logE = _log(A), _log(E)
+    v = _log(initial)[None, :] + logE[:, obs[0]].T          # (B, N)
+    back = np.zeros((T, B, N), dtype=int)
+    for t in range(1, T):
+        scores = v[:, :, None] + logA[None]                    # (B, i, j)
+        back[t] = np.argmax(scores, axis=1)
+        v = np.max(scores, axis=1) + logE[:, obs[t]].T
+    if np.any(np.all(np.isneginf(v), axis=1)):
+        _impossible(T - 1)
+    path = np.empty((T, B), dtype=int)
+    path[-1] = np.argmax(v, axis=1)
+    log_prob = v[np.arange(B), path[-1]]
+    for t in range(T - 1, 0, -1):
+        path[t - 1] = back[t, np.arange(B), path[t]]
+    if single:
+        return path[:, 0], float(log_prob[0])
+    return path, log_prob
+
+
+def enumerate_paths(initial, A, E, obs):
+    """Every tag sequence with its joint log-probability, by brute force.
+
+    ``ln P(y, x) = ln initial[y_1] + ln E[y_1, x_1] + sum_t (ln A[y_{t-1}, y_t] + ln E[y_t, x_t])``
+    for all ``N**T`` sequences ``y`` (the definition of the Bayesian network,
+    note 002). Exponential in T: for checking the real algorithms on small
+    examples only. ``obs`` must be 1-d. Returns ``(paths (N**T, T), log_joint (N**T,))``.
+    """
+    initial, A, E, obs, single = _check(initial, A, E, obs)
+    if not single:
+        raise ValueError(f"obs: expected one sequence of shape (T,), got {obs.shape[::-1]}")
+    obs = obs[:, 0]
+    N, T = A.shape[0], len(obs)
+    if N ** T > 2_000_000:
+        raise ValueError(f"obs: {N}**{T} tag sequences are too many to enumerate")
+    paths = np.array(list(itertools.product(range(N), repeat=T)), dtype=int).reshape(-1, T)
+    logA, logE, logi = _log(A), _log(E), _log(initial)
+    lj = logi[paths[:, 0]] + logE[paths, obs].sum(axis=1)
+    lj = lj + logA[paths[:, :-1], paths[:, 1:]].sum(axis=1)
+    return paths, lj
+
+
+def sample(initial, A, E, T: int, rng: np.random.Generator, batch: int = 1):
+    """Draw ``batch`` tagged sequences of length ``T`` from the HMM.
+
+    ``y_1 ~ initial``, ``y_t ~ A[y_{t-1}]``, ``x_t ~ E[y_t]``.
+    Returns ``(tags, words)``, both integer arrays ``(T, batch)``.
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng: expected np.random.Generator, got {type(rng).__name__}")
+    if int(T) != T or T < 1 or int(batch) != batch or batch < 1:
+        raise ValueError(f"T, batch: expected positive integers, got T={T}, batch={batch}")
+    initial, A, E, _, _ = _check(initial, A, E, np.zeros(1, dtype=int))
+
+    def draw(P):  # one categorical draw per row of P (batch, K)
+        u = rng.random(P.shape[0])[:, None]
+        return np.minimum((np.cumsum(P, axis=1) < u).sum(axis=1), P.shape[1] - 1)
+
+    tags = np.empty((T, batch), dtype=int)
+    words = np.empty((T, batch), dtype=int)
+    tags[0] = draw(np.broadcast_to(initial, (batch, len(initial))))
+    words[0] = draw(E[tags[0]])
+    for t in range(1, T):
+        tags[t] = draw(A[tags[t - 1]])
+        words[t] = draw(E[tags[t]])
+    return tags, words
+
+
+# --------------------------------------------------------------------------
+# The HMM as an RNN (note 002, "Log belief propagation" and the POS example)
+# --------------------------------------------------------------------------
+
+def _check_UW(U, W, xs):
+    U = _stochastic("U", U, axis=0)
+    W = _stochastic("W", W, axis=1)
+    N, V = W.shape
+    if U.shape != (N, N):
+        raise ValueError(f"U: expected shape ({N}, {N}) to match W's {N} tags, got {U.shape}")
+    xs = np.asarray(xs, dtype=float)
+    if xs.ndim not in (2, 3) or xs.shape[-1] != V:
+        raise ValueError(f"xs: expected one-hot inputs of shape (T, {V}) or (T, B, {V}), got {xs.shape}")
+    return U, W, xs
+
+
+def g_lecture(xi) -> np.ndarray:
+    """The lecture's output nonlinearity ``g(xi) = softmax(xi - 1)`` (note 002).
+
+    Softmax ignores a constant added to every entry, so this equals
+    ``softmax(xi)``: the "-1" is the constant left over from ``ln z ~ z - 1``.
+    """
+    return _softmax(np.asarray(xi, dtype=float) - 1.0, axis=-1)
+
+
+def rnn_lecture_step(h_prev, U, W, x) -> np.ndarray:
+    """The lecture's approximate RNN step ``h_t = g(U h_{t-1} + W x_t)``, g = softmax(. - 1).
+
+    This is log belief propagation ``ln h_t = ln(U h_{t-1}) + ln(W x_t) + const``
+    with ``ln z ~ z - 1`` applied to both terms (the constants are absorbed by
+    the softmax). h_prev: ``(N,)`` or ``(B, N)``; x: ``(V,)`` or ``(B, V)``.
+    """
+    return g_lecture(h_prev @ U.T + x @ W.T)
+
+
+def rnn_lecture(U, W, xs, h0=None) -> np.ndarray:
+    """Run :func:`rnn_lecture_step` over one-hot inputs ``xs`` ``(T, V)`` or ``(T, B, V)``.
+
+    ``h0`` defaults to zeros, as in the lecture. Returns ``hs`` ``(T, N)`` or ``(T, B, N)``.
+    """
+    U, W, xs = _check_UW(U, W, xs)
+    h = np.zeros(xs.shape[1:-1] + (U.shape[0],)) if h0 is None else np.asarray(h0, dtype=float)
+    hs = []
+    for x in xs:
+        h = rnn_lecture_step(h, U, W, x)
+        hs.append(h)
+    return np.stack(hs)
+
+
+def rnn_exact_step(h_prev, U, W, x) -> np.ndarray:
+    """The exact HMM-as-RNN step (log belief propagation, note 002):
+
+    ``ln h_t = ln(U h_{t-1}) + ln(W x_t) - ln Z_t``, i.e. ``h_t = softmax(ln(U h_{t-1}) + ln(W x_t))``.
+
+    The state ``h_t`` is the filtered posterior ``P(Y_t | x_1..x_t)``; the
+    normaliser ``Z_t`` (the softmax's denominator) is ``P(x_t | x_1..x_{t-1})``.
+    Note the logarithm of the product ``U h``, not ``(ln U) h``.
+    """
+    return _softmax(_log(h_prev @ U.T) + _log(x @ W.T), axis=-1)
+
+
+def rnn_exact(U, W, xs, prior=None) -> np.ndarray:
+    """Run :func:`rnn_exact_step` over ``xs`` ``(T, V)`` or ``(T, B, V)``: the filter, as an RNN.
+
+    At ``t = 1`` there is no previous state: ``U h_0`` is replaced by the prior
+    ``P(Y_1)`` (default uniform, which is what the lecture's ``h_0 = 0``
+    amounts to, since ``U 0 = 0`` favours no tag). Returns ``(T, N)`` or ``(T, B, N)``.
+    """
+    U, W, xs = _check_UW(U, W, xs)
+    N = U.shape[0]
+    prior = np.full(N, 1 / N) if prior is None else _stochastic("prior", prior, axis=0, ndim=1)
+    hs = [_softmax(_log(prior) + _log(xs[0] @ W.T), axis=-1)]
+    for x in xs[1:]:
+        hs.append(rnn_exact_step(hs[-1], U, W, x))
+    return np.stack(hs)
+
+
+def rnn_loglinear(U, W, xs, prior=None) -> np.ndarray:
+    """A third reading of the slide's ``exp(ln U h_{t-1} + ln W x_t)``: ``h_t = softmax((ln U) h_{t-1} + (ln W) x_t)``.
+
+    Here the logarithm is taken of the matrices, so the pre-activation is linear
+    in ``h`` and this is an ordinary RNN with weights ``ln U``, ``ln W`` and a
+    softmax output. For one-hot ``x_t``, ``(ln W) x_t = ln(W x_t)`` exactly; but
+    ``(ln U) h <= ln(U h)`` (Jensen: ln is concave, h sums to 1), with equality
+    when ``h`` is one-hot. So it is exact when the previous belief is certain
+    and close to the filter when it is nearly so. Needs every ``u_ji > 0``.
+    """
+    U, W, xs = _check_UW(U, W, xs)
+    if np.any(U <= 0):
+        raise ValueError("U: expected every entry > 0 (ln U must be finite)")
+    N = U.shape[0]
+    prior = np.full(N, 1 / N) if prior is None else _stochastic("prior", prior, axis=0, ndim=1)
+    logU = np.log(U)
+    # (ln W) x_t picks column x_t of ln W; written ln(W x_t) so a zero in W is no 0 * inf
+    hs = [_softmax(_log(prior) + _log(xs[0] @ W.T), axis=-1)]
+    for x in xs[1:]:
+        hs.append(_softmax(hs[-1] @ logU.T + _log(x @ W.T), axis=-1))
+    return np.stack(hs)
