@@ -1,0 +1,224 @@
+"""The three textbook forms of BPTT agree with each other and with finite differences."""
+import tracemalloc
+
+import numpy as np
+import pytest
+from unrolled import bptt
+
+T, B, D, H, V = 6, 2, 3, 4, 5
+
+
+def central_difference(loss_of, params, key, eps=1e-6):
+    """d loss / d params[key] by centred differences (float64)."""
+    out = np.zeros_like(params[key])
+    for i in np.ndindex(params[key].shape):
+        old = params[key][i]
+        params[key][i] = old + eps
+        plus = loss_of(params)
+        params[key][i] = old - eps
+        minus = loss_of(params)
+        params[key][i] = old
+        out[i] = (plus - minus) / (2 * eps)
+    return out
+
+
+def rel(a, b):
+    return np.linalg.norm(a - b) / np.linalg.norm(b)
+
+
+@pytest.fixture
+def problem():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(T, B, D))
+    y = rng.integers(0, V, (T, B))
+    params = bptt.init_lm(D, H, V, rng, scale=1.3, bias=0.3)
+    h0 = rng.normal(0, 0.5, (B, H))
+    return x, y, params, h0
+
+
+def test_biases_are_nonzero(problem):
+    _, _, params, _ = problem
+    assert np.all(params["b_h"] != 0) and np.all(params["b_y"] != 0)
+
+
+def test_three_forms_agree(problem):
+    x, y, params, h0 = problem
+    _, cache = bptt.lm_forward(x, y, params, h0)
+    total = bptt.total_derivative(cache)
+    delta_form = bptt.immediate_state_gradients(cache) + bptt.delta_recursion(cache)
+    np.testing.assert_allclose(delta_form, total, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(bptt.jacobian_form(cache), total, rtol=0, atol=1e-12)
+
+
+def test_delta_is_future_only(problem):
+    x, y, params, h0 = problem
+    _, cache = bptt.lm_forward(x, y, params, h0)
+    delta = bptt.delta_recursion(cache)
+    assert np.all(delta[-1] == 0)                      # 000: no losses after the last step
+    # delta at step t equals the total derivative of the losses after t alone: zero the
+    # losses up to t by differentiating only sum_{s>t} l_s numerically through h_t.
+    t = 2
+    parts = bptt.loss_contributions(cache, t)["parts"]
+    np.testing.assert_allclose(parts[t + 1:].sum(axis=0), delta[t], atol=1e-12)
+    np.testing.assert_allclose(parts[t], bptt.immediate_state_gradients(cache)[t], atol=1e-12)
+
+
+def test_every_parameter_matches_finite_differences(problem):
+    x, y, params, h0 = problem
+    _, cache = bptt.lm_forward(x, y, params, h0)
+    grads = bptt.gradients(cache, "delta")
+    for key in bptt.LM_KEYS:
+        numeric = central_difference(lambda p: bptt.lm_forward(x, y, p, h0)[0], params, key)
+        assert rel(grads[key], numeric) < 1e-7, key
+
+
+def test_state_gradient_matches_finite_differences_through_h0(problem):
+    x, y, params, h0 = problem
+    _, cache = bptt.lm_forward(x, y, params, h0)
+    _, dh0 = bptt.input_gradients(cache, bptt.total_derivative(cache))
+    numeric = central_difference(lambda p: bptt.lm_forward(x, y, params, p["h0"])[0],
+                                 {"h0": h0.copy()}, "h0")
+    assert rel(dh0, numeric) < 1e-7
+
+
+def test_jacobian_product_matches_finite_differences(problem):
+    x, y, params, h0 = problem
+    _, cache = bptt.lm_forward(x, y, params, h0)
+    eps, t = 1e-6, T - 1
+    numeric = np.zeros((B, H, H))
+    for i in range(H):
+        hp, hm = h0.copy(), h0.copy()
+        hp[:, i] += eps
+        hm[:, i] -= eps
+        plus = bptt.lm_forward(x, y, params, hp)[1]["hs"][t]
+        minus = bptt.lm_forward(x, y, params, hm)[1]["hs"][t]
+        numeric[:, :, i] = (plus - minus) / (2 * eps)
+    analytic = bptt.jacobian_product(cache, t, -1)
+    assert rel(analytic, numeric) < 1e-7
+    # 003's W^T diag(f') form, multiplied left to right, is the transpose
+    np.testing.assert_allclose(bptt.jacobian_product_003(cache, t, -1),
+                               np.transpose(analytic, (0, 2, 1)), atol=1e-12)
+    # ... and NOT the Jacobian itself (the layouts really differ)
+    assert np.abs(bptt.jacobian_product_003(cache, t, -1) - analytic).max() > 1e-3
+
+
+def test_shared_weight_gradient_is_sum_of_immediate(problem):
+    x, y, params, h0 = problem
+    _, cache = bptt.lm_forward(x, y, params, h0)
+    dh = bptt.total_derivative(cache)
+    summed = bptt.shared_weight_gradients(cache, dh)
+    steps = [bptt.immediate_gradients(cache, dh, t) for t in range(T)]
+    # each step's immediate dW_hh is the outer product of 000 eq 16's terms
+    t = 3
+    expected = np.einsum("bj,bi->ji", dh[t] * (1 - cache["hs"][t] ** 2), cache["hs"][t - 1])
+    np.testing.assert_allclose(steps[t]["W_hh"], expected, atol=1e-14)
+    # the immediate gradients differ from step to step; their sum is the gradient
+    assert np.abs(steps[1]["W_hh"] - steps[2]["W_hh"]).max() > 1e-6
+    np.testing.assert_allclose(summed["W_hh"], sum(s["W_hh"] for s in steps), atol=1e-14)
+
+
+def test_loss_contributions(problem):
+    x, y, params, h0 = problem
+    _, cache = bptt.lm_forward(x, y, params, h0)
+    for k in range(T):
+        r = bptt.loss_contributions(cache, k)
+        assert np.all(r["norms"][:k] == 0)
+        assert r["norms"][k] > 0
+        np.testing.assert_allclose(r["shares"].sum(), 1.0, atol=1e-12)
+        np.testing.assert_allclose(r["total"], bptt.total_derivative(cache)[k], atol=1e-12)
+    with pytest.raises(ValueError, match="k"):
+        bptt.loss_contributions(cache, T)
+
+
+@pytest.mark.parametrize("k1,k2", [(1, 1), (1, 3), (2, 2), (2, 5), (3, 4), (4, 2), (5, 5)])
+def test_streaming_truncation_equals_truncation_from_full_cache(problem, k1, k2):
+    x, y, params, h0 = problem
+    loss, cache = bptt.lm_forward(x, y, params, h0)
+    reference = bptt.truncated_gradients(cache, k1, k2)
+    stream_loss, streamed = bptt.streaming_truncated_gradients(x, y, params, k1, k2, h0)
+    assert stream_loss == pytest.approx(loss, rel=1e-14)
+    for key in bptt.LM_KEYS:
+        np.testing.assert_allclose(streamed[key], reference[key], atol=1e-12)
+
+
+@pytest.mark.parametrize("k1", [1, 2, 4, T])
+def test_truncation_with_long_window_is_full_bptt(problem, k1):
+    x, y, params, h0 = problem
+    _, cache = bptt.lm_forward(x, y, params, h0)
+    full = bptt.gradients(cache)
+    cosine, err = bptt.gradient_agreement(full, bptt.truncated_gradients(cache, k1, T))
+    assert err < 1e-13 and cosine == pytest.approx(1.0, abs=1e-13)
+
+
+def test_short_window_is_biased_and_sees_nothing_beyond_k2():
+    """A target that equals the input L steps back: with k2 <= L the truncated
+    gradient has no term linking loss l_t to input x_{t-L}."""
+    rng = np.random.default_rng(0)
+    L, n, Tn = 3, 4, 12
+    tokens = rng.integers(0, n, (Tn, 2))
+    x = np.eye(n)[tokens]
+    y = np.roll(tokens, L, axis=0)
+    params = bptt.init_lm(n, 6, n, rng, scale=1.5, bias=0.2)
+    _, cache = bptt.lm_forward(x, y, params)
+    full = bptt.gradients(cache)
+    errs = [bptt.gradient_agreement(full, bptt.truncated_gradients(cache, 1, k2))[1]
+            for k2 in range(1, Tn + 1)]
+    assert errs[0] > 0.05 and errs[-1] < 1e-13
+    assert errs[L] < errs[0]
+    by_lag = bptt.input_weight_gradient_by_lag(cache)
+    np.testing.assert_allclose(by_lag.sum(axis=0), full["W_hx"], atol=1e-12)
+    assert np.abs(by_lag[L]).max() > 1e-3
+    for k2 in (L, L + 1):
+        cut = bptt.input_weight_gradient_by_lag(cache, 1, k2)
+        np.testing.assert_allclose(cut.sum(axis=0),
+                                   bptt.truncated_gradients(cache, 1, k2)["W_hx"], atol=1e-12)
+        np.testing.assert_allclose(cut[:k2], by_lag[:k2], atol=1e-12)
+        assert np.all(cut[k2:] == 0)
+    # with chunks (k1 > 1) the sum over lags is still the truncated gradient
+    cut = bptt.input_weight_gradient_by_lag(cache, 4, 5)
+    np.testing.assert_allclose(cut.sum(axis=0),
+                               bptt.truncated_gradients(cache, 4, 5)["W_hx"], atol=1e-12)
+    assert np.all(cut[5:] == 0)
+
+
+def test_streaming_memory_does_not_grow_with_T():
+    rng = np.random.default_rng(1)
+    params = bptt.init_lm(8, 32, 8, rng)
+    peaks = []
+    for Tn in (50, 400):
+        x = rng.normal(size=(Tn, 4, 8))
+        y = rng.integers(0, 8, (Tn, 4))
+        tracemalloc.start()
+        bptt.streaming_truncated_gradients(x, y, params, 5, 10)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    assert peaks[1] < 1.2 * peaks[0]
+    tracemalloc.start()
+    bptt.lm_forward(x, y, params)
+    full_peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert full_peak > 3 * peaks[1]
+
+
+def test_two_layer_backward_matches_finite_differences():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(5, 2, 3))
+    y = rng.integers(0, 4, (5, 2))
+    params = bptt.init_two_layer(3, 4, 3, 4, rng, scale=1.2, bias=0.3)
+    _, cache = bptt.two_layer_forward(x, y, params)
+    grads = bptt.two_layer_backward(cache)
+    for key in bptt.TWO_LAYER_KEYS:
+        numeric = central_difference(lambda p: bptt.two_layer_forward(x, y, p)[0], params, key)
+        assert rel(grads[key], numeric) < 1e-7, key
+
+
+def test_bad_input_names_the_argument(problem):
+    x, y, params, _ = problem
+    with pytest.raises(ValueError, match="targets"):
+        bptt.lm_forward(x, y[:-1], params)
+    with pytest.raises(ValueError, match="W_hh"):
+        bptt.lm_forward(x, y, {**params, "W_hh": np.zeros((H, H + 1))})
+    with pytest.raises(ValueError, match="k2"):
+        bptt.streaming_truncated_gradients(x, y, params, 2, 0)
+    with pytest.raises(ValueError, match="form"):
+        bptt.state_gradients(bptt.lm_forward(x, y, params)[1], "adjoint")
