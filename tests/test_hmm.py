@@ -232,3 +232,20 @@ def test_impossible_observations_are_reported():
             hmm.filter(initial, A, E, np.array([0, 1]), domain=domain)
     with pytest.raises(ValueError, match="probability zero"):
         hmm.viterbi(initial, A, E, np.array([0, 1]))
+
+
+def test_viterbi_trellis_is_the_best_prefix_score_and_backtrace_reads_it():
+    initial, A, E, rng = random_hmm(7, 3, 4, zeros=True)
+    obs = possible_obs(initial, A, E, rng, 5)
+    v, back = hmm.viterbi_trellis(initial, A, E, obs)
+    for t in range(5):
+        paths, lj = hmm.enumerate_paths(initial, A, E, obs[: t + 1])
+        for j in range(3):
+            ending = paths[:, t] == j
+            assert v[t, j] == pytest.approx(lj[ending].max(), rel=1e-12) or (
+                np.isneginf(v[t, j]) and np.all(np.isneginf(lj[ending])))
+    back = np.array([[0, 0, 0], [2, 0, 1], [1, 1, 0]])
+    assert hmm.backtrace(back, np.array([0.0, -1.0, 3.0])).tolist() == [2, 0, 2]
+    assert hmm.backtrace(back, np.array([5.0, -1.0, 3.0])).tolist() == [0, 1, 0]
+    with pytest.raises(ValueError, match="back, v_last"):
+        hmm.backtrace(back, np.zeros(2))

@@ -288,39 +288,71 @@ def smooth(initial, A, E, obs) -> np.ndarray:
     return g / g.sum(axis=-1, keepdims=True)
 
 
-def viterbi(initial, A, E, obs):
-    """Decoding: the single most probable tag sequence, ``argmax_y P(y, x_1..x_T)``.
+def viterbi_trellis(initial, A, E, obs):
+    """The forward pass of Viterbi: scores ``v`` and back-pointers for every step.
 
-    In the log domain (note 002's Viterbi slide, with multiply -> add):
-    ``v_1[j] = ln initial[j] + ln E[j, x_1]``,
-    ``v_t[j] = max_i (v_{t-1}[i] + ln A[i, j]) + ln E[j, x_t]``, and the
-    back-pointer ``b_t[j] = argmax_i (...)`` remembers which ``i`` won. The path
-    is read backwards: ``y_T = argmax_j v_T[j]``, ``y_{t-1} = b_t[y_t]``.
-    Ties go to the lowest index.
-
-    Returns ``(path, log_prob)``: ``(T,)`` ints and ``ln P(path, x_1..x_T)``;
-    ``(T, B)`` and ``(B,)`` for a batch.
+    ``v_1[j] = ln initial[j] + ln E[j, x_1]``;
+    ``v_t[j] = max_i (v_{t-1}[i] + ln A[i, j]) + ln E[j, x_t]`` (note 002's Viterbi
+    slide, multiply -> add in the log domain), ``back_t[j] = argmax_i (...)``
+    (ties to the lowest index; ``back_1`` is 0 and unused).
+    Returns ``(v, back)``, both ``(T, N)`` (or ``(T, B, N)``).
     """
     initial, A, E, obs, single = _check(initial, A, E, obs)
     T, B = obs.shape
     N = A.shape[0]
     logA, logE = _log(A), _log(E)
-    v = _log(initial)[None, :] + logE[:, obs[0]].T          # (B, N)
+    v = np.empty((T, B, N))
     back = np.zeros((T, B, N), dtype=int)
+    v[0] = _log(initial)[None, :] + logE[:, obs[0]].T
     for t in range(1, T):
-        scores = v[:, :, None] + logA[None]                    # (B, i, j)
+        scores = v[t - 1][:, :, None] + logA[None]             # (B, i, j)
         back[t] = np.argmax(scores, axis=1)
-        v = np.max(scores, axis=1) + logE[:, obs[t]].T
-    if np.any(np.all(np.isneginf(v), axis=1)):
+        v[t] = np.max(scores, axis=1) + logE[:, obs[t]].T
+    if np.any(np.all(np.isneginf(v[-1]), axis=1)):
         _impossible(T - 1)
+    return (v[:, 0], back[:, 0]) if single else (v, back)
+
+
+def viterbi(initial, A, E, obs):
+    """Decoding: the single most probable tag sequence, ``argmax_y P(y, x_1..x_T)``.
+
+    :func:`viterbi_trellis` computes the best score of any path ending in each
+    tag (multiply/max instead of the filter's multiply/add) and remembers which
+    previous tag won; :func:`backtrace` reads the path backwards from the best
+    final tag. (Note 002's slide gives only the forward pass; without the
+    back-pointers the path could not be recovered.)
+
+    Returns ``(path, log_prob)``: ``(T,)`` ints and ``ln P(path, x_1..x_T)``;
+    ``(T, B)`` and ``(B,)`` for a batch.
+    """
+    v, back = viterbi_trellis(initial, A, E, obs)
+    path = backtrace(back, v[-1])
+    if path.ndim == 1:
+        return path, float(v[-1, path[-1]])
+    return path, v[-1, np.arange(path.shape[1]), path[-1]]
+
+
+def backtrace(back, v_last) -> np.ndarray:
+    """Read the Viterbi path backwards from the back-pointers.
+
+    back: ``(T, N)`` (or ``(T, B, N)``) ints, ``back[t, j]`` = the best previous
+    tag when tag ``j`` is at step ``t`` (``back[0]`` is unused); v_last: ``(N,)``
+    (or ``(B, N)``), the final Viterbi scores. ``y_T = argmax_j v_last[j]``,
+    then ``y_{t-1} = back[t, y_t]`` for ``t = T..2``. Returns ``(T,)`` (or ``(T, B)``).
+    """
+    back = np.asarray(back)
+    v_last = np.asarray(v_last)
+    single = back.ndim == 2
+    if single:
+        back, v_last = back[:, None], v_last[None]
+    if back.ndim != 3 or v_last.shape != back.shape[1:]:
+        raise ValueError(f"back, v_last: expected shapes (T, N) and (N,), got {back.shape} and {v_last.shape}")
+    T, B, _ = back.shape
     path = np.empty((T, B), dtype=int)
-    path[-1] = np.argmax(v, axis=1)
-    log_prob = v[np.arange(B), path[-1]]
+    path[-1] = np.argmax(v_last, axis=1)
     for t in range(T - 1, 0, -1):
         path[t - 1] = back[t, np.arange(B), path[t]]
-    if single:
-        return path[:, 0], float(log_prob[0])
-    return path, log_prob
+    return path[:, 0] if single else path
 
 
 def enumerate_paths(initial, A, E, obs):
