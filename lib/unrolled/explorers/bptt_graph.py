@@ -1,0 +1,143 @@
+"""Explorer: the unrolled graph of a short sequence, and where a state's gradient comes from.
+
+Pick a step k. The state h_k can only influence the losses L_k, ..., L_T, so its
+gradient dL/dh_k collects exactly those, each through the chain of Jacobians
+dh_t/dh_k (:func:`unrolled.bptt.loss_contributions`). The figure draws the
+unrolled network with those paths lit up, and a bar per loss: how large its
+contribution is and what share of dL/dh_k it makes. The recurrent scale sets the
+spectral radius of W_hh (about), so the reader sees contributions from far
+losses fade (small scale) or stay large (scale near or above 1).
+"""
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.colors import to_rgba
+
+from unrolled import bptt
+from unrolled.plots import COLORS
+
+from .base import Explorer
+
+N_IN, N_HIDDEN = 4, 6
+MAX_T = 12
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def _sub(name, t):
+    """'h', 3 -> 'h₃': plain text, because mathtext would cost most of the update time."""
+    return f"{name}{str(t).translate(_SUB)}"
+
+
+def compute(step=3, T=8, scale=1.0, seed=0) -> dict:
+    """What the figure shows, for state h_step (1-based) of a T-step sequence.
+
+    Returns ``T``, ``step``, ``norms`` (T,) = |dL_t/dh_t dh_t/dh_step| for each
+    loss t (zero before ``step``), ``shares`` (T,) = each part's projection on
+    dL/dh_step (they sum to 1), ``total_norm`` and a ``readout`` line; or a
+    ``message`` when the settings cannot be computed.
+    """
+    if not 2 <= T <= MAX_T:
+        return {"message": f"choose a sequence length between 2 and {MAX_T} (got {T})", "T": T}
+    if not 1 <= step <= T:
+        return {"message": f"choose a step between 1 and T = {T} (got {step})", "T": T}
+    if not 0.0 <= scale <= 5.0:
+        return {"message": f"choose a recurrent scale between 0 and 5 (got {scale})", "T": T}
+    rng = np.random.default_rng(seed)
+    params = bptt.init_lm(N_IN, N_HIDDEN, N_IN, rng, scale=1.0, bias=0.1)
+    # W_hh with spectral radius exactly `scale`: a random matrix, rescaled
+    radius = np.max(np.abs(np.linalg.eigvals(params["W_hh"])))
+    params["W_hh"] = params["W_hh"] * (scale / radius)
+    tokens = rng.integers(0, N_IN, (T + 1, 1))
+    x, targets = np.eye(N_IN)[tokens[:-1]], tokens[1:]          # predict the next token
+    _, cache = bptt.lm_forward(x, targets, params)
+    r = bptt.loss_contributions(cache, step - 1)
+    total_norm = float(np.linalg.norm(r["total"]))
+    norms, shares = r["norms"], r["shares"]
+    later = norms[step:].sum()
+    fraction_later = float(later / norms[step - 1:].sum())
+    readout = (f"dL/dh_{step} collects L_{step} ... L_{T} ({T - step + 1} losses); "
+               f"|dL/dh_{step}| = {total_norm:.3g}; "
+               f"{100 * fraction_later:.0f}% of the summed contribution sizes comes from later losses")
+    return {"T": T, "step": step, "scale": scale, "norms": norms, "shares": shares,
+            "total_norm": total_norm, "fraction_later": fraction_later, "readout": readout}
+
+
+def _edges(ax, starts, ends, colors, widths, gap=0.2):
+    """Arrows from each start to each end (stopping ``gap`` short of both nodes), in one call."""
+    starts, ends = np.asarray(starts, float), np.asarray(ends, float)
+    direction = ends - starts
+    unit = direction / np.linalg.norm(direction, axis=1, keepdims=True)
+    tail = starts + gap * unit
+    ax.quiver(tail[:, 0], tail[:, 1], *(direction - 2 * gap * unit).T, color=colors,
+              angles="xy", scale_units="xy", scale=1, width=0.0025, headwidth=4,
+              linewidths=widths, edgecolors=colors)
+
+
+def draw(result: dict, fig) -> None:
+    """Top: the unrolled graph, paths into h_step highlighted. Bottom: one bar per loss."""
+    if "message" in result:
+        ax = fig.add_subplot(1, 1, 1)
+        ax.axis("off")
+        ax.text(0.5, 0.5, result["message"], ha="center", va="center", fontsize=11)
+        return
+    T, k = result["T"], result["step"]
+    norms, shares = result["norms"], result["shares"]
+    top, bottom = fig.subplots(2, 1, height_ratios=[1.25, 1])
+    hot, cold = np.array(to_rgba(COLORS["approx"])), np.array(to_rgba("#bbbbbb"))
+    biggest = norms.max() if norms.max() > 0 else 1.0
+    weight = norms / biggest
+    ts = np.arange(1, T + 1)
+    reaches = ts >= k
+    starts, ends, colors, widths = [], [], [], []
+    for t in ts:                       # x_t -> h_t, h_t -> L_t, h_{t-1} -> h_t
+        starts += [(t, 0), (t, 1)]
+        ends += [(t, 1), (t, 2)]
+        colors += [cold, hot * [1, 1, 1, 0.3 + 0.7 * weight[t - 1]] if reaches[t - 1] else cold]
+        widths += [0.5, 0.5 + 2.5 * weight[t - 1] if reaches[t - 1] else 0.5]
+        if t > 1:
+            starts.append((t - 1, 1))
+            ends.append((t, 1))
+            colors.append(hot if t - 1 >= k else cold)
+            widths.append(1.5 if t - 1 >= k else 0.5)
+    _edges(top, starts, ends, np.array(colors), widths)
+    white = np.ones(4)
+    top.scatter(ts, np.zeros(T), s=260, marker="s", c=[white], edgecolors=[cold], zorder=3)
+    top.scatter(ts, np.ones(T), s=320, c=[hot if t == k else white for t in ts],
+                edgecolors=[hot if r else cold for r in reaches], linewidths=1.5, zorder=3)
+    faces = [hot * [1, 1, 1, 0.15 + 0.85 * w] if r else white for r, w in zip(reaches, weight)]
+    top.scatter(ts, 2 * np.ones(T), s=260, marker="s", c=faces,
+                edgecolors=[hot if r else cold for r in reaches], zorder=3)
+    for t in ts:
+        top.text(t, 0, _sub("x", t), ha="center", va="center", fontsize=9, zorder=4)
+        top.text(t, 1, _sub("h", t), ha="center", va="center", fontsize=9, zorder=4,
+                 color="white" if t == k else "black")
+        top.text(t, 2, _sub("L", t), ha="center", va="center", fontsize=9, zorder=4)
+    top.set_xlim(0.4, T + 0.6)
+    top.set_ylim(-0.5, 2.5)
+    top.axis("off")
+    top.set_title(f"unrolled RNN: the gradient at {_sub('h', k)} collects {_sub('L', k)} … "
+                  f"{_sub('L', T)}, flowing back against the red arrows")
+    colors = [hot if t >= k else cold for t in ts]
+    bottom.bar(ts, norms, color=colors)
+    for t in ts[k - 1:]:
+        bottom.text(t, norms[t - 1], f"{100 * shares[t - 1]:.0f}%", ha="center", va="bottom", fontsize=8)
+    bottom.set_xticks(ts, [_sub("L", t) for t in ts])
+    bottom.set_xlim(0.4, T + 0.6)
+    bottom.set_ylim(0, 1.25 * biggest)
+    bottom.set_ylabel(f"size sent to {_sub('h', k)}")
+    bottom.set_title(f"what each loss sends to {_sub('h', k)}: |∂Lₜ/∂hₜ · ∂hₜ/∂{_sub('h', k)}|"
+                     f"  (label: its share of ∂L/∂{_sub('h', k)})", fontsize=10)
+
+
+def explorer(step=3, T=8, scale=1.0, seed=0) -> Explorer:
+    """The widget: sliders for the step, the sequence length and W_hh's spectral radius."""
+    controls = {
+        "step": widgets.IntSlider(value=step, min=1, max=MAX_T, description="step k"),
+        "T": widgets.IntSlider(value=T, min=2, max=MAX_T, description="length T"),
+        "scale": widgets.FloatSlider(value=scale, min=0.0, max=3.0, step=0.1,
+                                     description="radius of W_hh"),
+        "seed": widgets.IntSlider(value=seed, min=0, max=9, description="seed"),
+    }
+    return Explorer("Which losses does a state's gradient collect?", controls, compute, draw,
+                    figsize=(9, 5))
