@@ -1,0 +1,56 @@
+"""The notation table: well-formed Markdown, every note covered, the course's decisions stated."""
+import re
+
+import pytest
+from unrolled import notation
+from unrolled.course import NOTES
+
+
+def cells(line):
+    """The cells of one Markdown table row, as a Markdown renderer splits them."""
+    line = line.strip()
+    assert line.startswith("|") and line.endswith("|"), line
+    return [cell.strip() for cell in line[1:-1].split("|")]
+
+
+def test_full_table_is_a_well_formed_markdown_table():
+    lines = notation.table().splitlines()
+    assert len(lines) == 2 + len(notation.SYMBOLS)
+    widths = {len(cells(line)) for line in lines}
+    assert widths == {3 + len(NOTES)}, "a stray | inside a cell would split it"
+
+
+def test_no_control_characters_from_unescaped_latex():
+    # "\t" in "\times" or "\r" in "\rho" turns into a tab or carriage return in a non-raw string
+    for sym in notation.SYMBOLS:
+        for text in (sym.course, sym.meaning, sym.code, *sym.notes.values()):
+            assert not re.search(r"[\x00-\x1f]", text), text
+
+
+def test_every_note_has_symbols_and_only_known_notes_are_used():
+    for note in NOTES:
+        assert sum(note in sym.notes for sym in notation.SYMBOLS) >= 8, note
+    for sym in notation.SYMBOLS:
+        assert set(sym.notes) <= set(NOTES)
+
+
+def test_the_course_decisions_are_in_the_table():
+    text = notation.table()
+    assert "`x @ W_hx.T`" in text                       # how W_hx is applied in code
+    assert r"$s_t$" in text and r"$w_{rec}$" in text     # 000's state, 004's recurrent weight
+    assert "i, f, g, o" in text and "r, z, n" in text    # the library's gate blocks
+    assert r"$u_t = 1 - z_t$" in text                    # the notes' update gate vs ours
+
+
+def test_one_note_keeps_only_the_rows_it_uses():
+    lines = notation.table(["002"]).splitlines()
+    assert cells(lines[0]) == ["course", "meaning", "in code", "002"]
+    body = [cells(line)[-1] for line in lines[2:]]
+    assert body and notation.NONE not in body
+    assert any("$U = A^\\top$" in cell for cell in body)
+
+
+@pytest.mark.parametrize("notes", [["005"], []])
+def test_unknown_notes_are_refused(notes):
+    with pytest.raises(ValueError, match="notes"):
+        notation.table(notes)
