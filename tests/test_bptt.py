@@ -222,3 +222,16 @@ def test_bad_input_names_the_argument(problem):
         bptt.streaming_truncated_gradients(x, y, params, 2, 0)
     with pytest.raises(ValueError, match="form"):
         bptt.state_gradients(bptt.lm_forward(x, y, params)[1], "adjoint")
+
+
+def test_each_immediate_gradient_is_the_gradient_of_an_untied_copy(problem):
+    """000 eq 16's 'immediate' effect: give step t its own copy of W_hh and
+    differentiate with respect to that copy alone."""
+    x, y, params, h0 = problem
+    _, cache = bptt.lm_forward(x, y, params, h0)
+    dh = bptt.total_derivative(cache)
+    for t in (0, 3, T - 1):
+        copy = {"W_hh": params["W_hh"].copy()}
+        numeric = central_difference(
+            lambda c, t=t: bptt.lm_forward(x, y, params, h0, untied={t: c})[0], copy, "W_hh")
+        assert rel(bptt.immediate_gradients(cache, dh, t)["W_hh"], numeric) < 1e-7

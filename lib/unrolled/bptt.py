@@ -10,8 +10,8 @@ The model is the vanilla RNN language model of 000 eqs 4-5 (with biases, as in
 
     a_t = W_hx x_t + W_hh h_{t-1} + b_h          (pre-activation)
     h_t = tanh(a_t)                               (000 eq 5)
-    z_t = W_yh h_t + b_y,   p_t = softmax(z_t)    (readout)
-    l_t = -log p_t[y_t],    L = sum_t l_t         (loss at every step, summed)
+    y_t = W_yh h_t + b_y,   p_t = softmax(y_t)    (readout: logits, distribution)
+    L_t = -log p_t[y*_t],   L = sum_t L_t         (loss at every step, summed)
 
 Notes' symbols: 000 writes s_t, W^{s,x}, W^{s,s}, W^o; 001 h^(t); 002 h_t, W, U;
 003 h_t, W_xh, W_hh (and W_e, W_h, U for the LM); 004 h_t, w_fw, w_rec.
@@ -23,8 +23,8 @@ loss is summed over time and batch (not averaged), as in the notes.
 
 Three quantities are easy to confuse; the names here keep them apart:
 
-* ``dl[t]``  = dl_t/dh_t, the gradient of the *present* loss only (000 eq 15);
-* ``delta[t]`` = d(sum_{s>t} l_s)/dh_t, the *future* losses only (000 eq 7);
+* ``dl[t]``  = dL_t/dh_t, the gradient of the *present* loss only (000 eq 15);
+* ``delta[t]`` = d(sum_{s>t} L_s)/dh_t, the *future* losses only (000 eq 7);
 * ``dh[t]``  = dL/dh_t, everything: present + future (002's total derivative),
   so ``dh[t] = dl[t] + delta[t]``.
 
@@ -101,13 +101,18 @@ def _softmax(z):
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def lm_forward(x, targets, params, h0=None):
+def lm_forward(x, targets, params, h0=None, untied=None):
     """Run the RNN LM over a sequence and sum the per-step losses.
 
-    x: (T, B, D) inputs; targets: (T, B) integer classes; h0: (B, H) or None (zeros).
-    Returns ``(L, cache)`` with L = sum_t sum_b -log p_t[y_t] (001: L = sum_t L^(t))
+    x: (T, B, D) inputs; targets: (T, B) integer classes y*_t; h0: (B, H) or None (zeros).
+    Returns ``(L, cache)`` with L = sum_t sum_b -log p_t[y*_t] (001: L = sum_t L^(t))
     and a cache holding everything the backward forms need: ``hs`` (T, B, H),
     ``ps`` (T, B, V), ``losses`` (T,) (each summed over the batch).
+
+    ``untied`` = {t: {"W_hh": ...}} gives step t (code index) its own copy of some
+    weights, as if they were not shared: 000's picture of the "immediate" effect
+    (the parameter "specific to the t-th box"). The notebook differentiates
+    the loss with respect to such a copy.
     """
     _check_lm(x, targets, params, h0)
     T, B, _ = x.shape
@@ -115,11 +120,13 @@ def lm_forward(x, targets, params, h0=None):
     h = np.zeros((B, H), dtype=x.dtype) if h0 is None else h0
     cache = {"x": x, "targets": targets, "params": params, "h0": h,
              "hs": [], "ps": [], "losses": []}
+    shared = params
     for t in range(T):
+        params = {**shared, **untied[t]} if untied and t in untied else shared
         a = x[t] @ params["W_hx"].T + h @ params["W_hh"].T + params["b_h"]   # a_t
         h = np.tanh(a)                                                        # h_t, 000 eq 5
         p = _softmax(h @ params["W_yh"].T + params["b_y"])                    # p_t
-        loss = -np.log(p[np.arange(B), targets[t]]).sum()                     # l_t
+        loss = -np.log(p[np.arange(B), targets[t]]).sum()                     # L_t
         cache["hs"].append(h)
         cache["ps"].append(p)
         cache["losses"].append(loss)
@@ -135,7 +142,7 @@ def h_prev(cache, t):
 
 # ----------------------------------------------------- the present loss, eq 15
 def output_gradients(cache):
-    """dl_t/dz_t = p_t - onehot(y_t), for every step: (T, B, V)."""
+    """dL_t/dy_t = p_t - onehot(y*_t) (gradient at the logits), for every step: (T, B, V)."""
     ps, targets = cache["ps"], cache["targets"]
     T, B = ps.shape[:2]
     onehot = np.zeros_like(ps)
@@ -144,9 +151,9 @@ def output_gradients(cache):
 
 
 def immediate_state_gradients(cache):
-    """dl_t/dh_t: the present loss's gradient at every state, (T, B, H). 000 eq 15.
+    """dL_t/dh_t: the present loss's gradient at every state, (T, B, H). 000 eq 15.
 
-    dl_t/dh_{t,j} = -sum_k ([[k = y_t]] - p_{t,k}) W_yh[k, j], i.e. (p_t - onehot(y_t)) W_yh.
+    dL_t/dh_{t,j} = -sum_k ([[k = y*_t]] - p_{t,k}) W_yh[k, j], i.e. (p_t - onehot(y*_t)) W_yh.
     """
     return output_gradients(cache) @ cache["params"]["W_yh"]
 
@@ -201,7 +208,7 @@ def delta_recursion(cache):
     delta^{h_T} = 0 (000: no losses after the last step), and going one block back
     (000 eq 11, with eq 14 for ds_t/ds_{t-1}):
 
-        delta_i^{h_{t-1}} = sum_j (1 - h_{t,j}^2) W_hh[j, i] [dl_t/dh_{t,j} + delta_j^{h_t}]
+        delta_i^{h_{t-1}} = sum_j (1 - h_{t,j}^2) W_hh[j, i] [dL_t/dh_{t,j} + delta_j^{h_t}]
     """
     dl = immediate_state_gradients(cache)
     W_hh = cache["params"]["W_hh"]
@@ -216,7 +223,7 @@ def delta_recursion(cache):
 def total_derivative(cache):
     """002's dL/dh_t, present AND future losses, with the sum over j written out: (T, B, H).
 
-        dL/dh_{i,t} = dl_t/dh_{i,t} + sum_j dL/dh_{j,t+1} dh_{j,t+1}/dh_{i,t}
+        dL/dh_{i,t} = dL_t/dh_{i,t} + sum_j dL/dh_{j,t+1} dh_{j,t+1}/dh_{i,t}
 
     (002 prints the second term without the sum over j, the units of h_{t+1}.)
     """
@@ -233,7 +240,7 @@ def total_derivative(cache):
 def jacobian_form(cache):
     """dL/dh_k as a sum over losses of explicit Jacobian products: (T, B, H). 001, 003.
 
-        dL/dh_k = sum_{t >= k} dl_t/dh_t  dh_t/dh_k,   dh_t/dh_k = prod_{j=k+1}^{t} dh_j/dh_{j-1}
+        dL/dh_k = sum_{t >= k} dL_t/dh_t  dh_t/dh_k,   dh_t/dh_k = prod_{j=k+1}^{t} dh_j/dh_{j-1}
 
     Quadratic in T: every (loss, state) pair gets its own product of matrices.
     """
@@ -255,16 +262,16 @@ def immediate_gradients(cache, dh, t):
         da_t       = dL/dh_t * (1 - h_t^2)
         dW_hh[t]   = da_t^T h_{t-1}     i.e. dL/dW_hh[j, i] = (1 - h_{t,j}^2) h_{t-1,i} dL/dh_{t,j}
         dW_hx[t]   = da_t^T x_t,   db_h[t] = sum over batch of da_t
-        dW_yh[t]   = (p_t - onehot(y_t))^T h_t,   db_y[t] = sum over batch
+        dW_yh[t]   = (p_t - onehot(y*_t))^T h_t,   db_y[t] = sum over batch
     """
-    h, dz = cache["hs"][t], output_gradients(cache)[t]
+    h, dy = cache["hs"][t], output_gradients(cache)[t]
     da = dh[t] * (1.0 - h ** 2)
     return {
         "W_hx": da.T @ cache["x"][t],
         "W_hh": da.T @ h_prev(cache, t),
         "b_h": da.sum(axis=0),
-        "W_yh": dz.T @ h,
-        "b_y": dz.sum(axis=0),
+        "W_yh": dy.T @ h,
+        "b_y": dy.sum(axis=0),
     }
 
 
@@ -304,7 +311,7 @@ def input_gradients(cache, dh):
 def loss_contributions(cache, k):
     """How much each loss contributes to dL/dh_k (code index k), for the explorer.
 
-    part_t = dl_t/dh_t dh_t/dh_k for t >= k (zero for t < k: a state cannot
+    part_t = dL_t/dh_t dh_t/dh_k for t >= k (zero for t < k: a state cannot
     influence earlier losses). Returns a dict with ``parts`` (T, B, H), which sum
     to dL/dh_k; ``norms`` (T,), the size of each part; ``shares`` (T,), each
     part's projection on the total, <part_t, g> / <g, g>, which sum to 1 (a
@@ -339,10 +346,10 @@ def truncated_gradients(cache, k1, k2):
     W_hh = cache["params"]["W_hh"]
     T = len(dl)
     grads = {key: np.zeros_like(value) for key, value in cache["params"].items()}
-    dz = output_gradients(cache)
+    dy = output_gradients(cache)
     for t in range(T):                               # readout: no recurrence, no truncation
-        grads["W_yh"] += dz[t].T @ cache["hs"][t]
-        grads["b_y"] += dz[t].sum(axis=0)
+        grads["W_yh"] += dy[t].T @ cache["hs"][t]
+        grads["b_y"] += dy[t].sum(axis=0)
     ends = list(range(k1 - 1, T, k1))
     if not ends or ends[-1] != T - 1:
         ends.append(T - 1)
@@ -361,9 +368,9 @@ def truncated_gradients(cache, k1, k2):
 
 
 def input_weight_gradient_by_lag(cache, k1=None, k2=None):
-    """dL/dW_hx split by lag: entry [lag] collects what each loss l_t sends to step t - lag.
+    """dL/dW_hx split by lag: entry [lag] collects what each loss L_t sends to step t - lag.
 
-    dW_hx = sum_t sum_{s <= t} [dl_t/dh_t dh_t/dh_s * (1 - h_s^2)]^T x_s; the term (t, s)
+    dW_hx = sum_t sum_{s <= t} [dL_t/dh_t dh_t/dh_s * (1 - h_s^2)]^T x_s; the term (t, s)
     goes to lag t - s. It is the term that links the target at step t to the input
     ``lag`` steps earlier. With ``k1, k2`` given, only the terms BPTT(k2; k1) keeps
     (s inside the window of the chunk that holds t); with k1 = 1 that is every lag
@@ -402,7 +409,7 @@ def streaming_truncated_gradients(x, targets, params, k1, k2, h0=None):
     T, B, _ = x.shape
     W_hx, W_hh, b_h, W_yh, b_y = (params[k] for k in LM_KEYS)
     grads = {key: np.zeros_like(value) for key, value in params.items()}
-    window = deque(maxlen=k2)                        # (x_t, h_{t-1}, h_t, dl_t/dh_t)
+    window = deque(maxlen=k2)                        # (x_t, h_{t-1}, h_t, dL_t/dh_t)
     h = np.zeros((B, W_hh.shape[0]), dtype=x.dtype) if h0 is None else h0
     total, in_chunk = 0.0, 0
     for t in range(T):
@@ -410,11 +417,11 @@ def streaming_truncated_gradients(x, targets, params, k1, k2, h0=None):
         h = np.tanh(x[t] @ W_hx.T + h @ W_hh.T + b_h)
         p = _softmax(h @ W_yh.T + b_y)
         total += -np.log(p[np.arange(B), targets[t]]).sum()
-        dz = p
-        dz[np.arange(B), targets[t]] -= 1.0          # p_t - onehot(y_t), in place: p is not kept
-        grads["W_yh"] += dz.T @ h
-        grads["b_y"] += dz.sum(axis=0)
-        window.append((x[t], h_before, h, dz @ W_yh))
+        dy = p
+        dy[np.arange(B), targets[t]] -= 1.0          # p_t - onehot(y*_t), in place: p is not kept
+        grads["W_yh"] += dy.T @ h
+        grads["b_y"] += dy.sum(axis=0)
+        window.append((x[t], h_before, h, dy @ W_yh))
         in_chunk += 1
         if in_chunk == k1 or t == T - 1:             # chunk ends: backpropagate through the window
             g = np.zeros_like(h)
@@ -486,7 +493,7 @@ def two_layer_forward(x, targets, params):
 def two_layer_backward(cache):
     """Errors through both pathways, 004 eqs 4a-4b, with delta^l_t = dL/da^l_t:
 
-        delta^2_t = tanh'(a^2_t) * [dl_t/dh^2_t + W_hh2^T delta^2_{t+1}]           (4b, top layer)
+        delta^2_t = tanh'(a^2_t) * [dL_t/dh^2_t + W_hh2^T delta^2_{t+1}]           (4b, top layer)
         delta^1_t = tanh'(a^1_t) * [W_hx2^T delta^2_t + W_hh1^T delta^1_{t+1}]     (4a)
 
     the first term of 4a is the feed-forward pathway (from the layer above, same
@@ -495,18 +502,18 @@ def two_layer_backward(cache):
     """
     p, x = cache["params"], cache["x"]
     h1s, h2s = cache["h1s"], cache["h2s"]
-    dz = output_gradients(cache)
+    dy = output_gradients(cache)
     T = len(h1s)
     grads = {key: np.zeros_like(value) for key, value in p.items()}
     d1_next = np.zeros_like(h1s[0])
     d2_next = np.zeros_like(h2s[0])
     for t in range(T - 1, -1, -1):
-        d2 = (1 - h2s[t] ** 2) * (dz[t] @ p["W_yh"] + d2_next @ p["W_hh2"])   # 4b
+        d2 = (1 - h2s[t] ** 2) * (dy[t] @ p["W_yh"] + d2_next @ p["W_hh2"])   # 4b
         d1 = (1 - h1s[t] ** 2) * (d2 @ p["W_hx2"] + d1_next @ p["W_hh1"])     # 4a
         h1_prev = h1s[t - 1] if t > 0 else np.zeros_like(h1s[0])
         h2_prev = h2s[t - 1] if t > 0 else np.zeros_like(h2s[0])
-        grads["W_yh"] += dz[t].T @ h2s[t]
-        grads["b_y"] += dz[t].sum(axis=0)
+        grads["W_yh"] += dy[t].T @ h2s[t]
+        grads["b_y"] += dy[t].sum(axis=0)
         grads["W_hx2"] += d2.T @ h1s[t]
         grads["W_hh2"] += d2.T @ h2_prev
         grads["b_h2"] += d2.sum(axis=0)
