@@ -14,7 +14,8 @@ from __future__ import annotations
 import io
 import time
 import warnings
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
@@ -77,7 +78,7 @@ class Explorer:
     def update(self) -> bytes:
         """Recompute and redraw; return the PNG (also pushed to the page)."""
         start = time.perf_counter()
-        with warnings.catch_warnings(), np.errstate(all="raise"):
+        with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
             warnings.simplefilter("error")
             self.result = self.compute(**self.settings())
         png = render_png(self.draw, self.result, self.figsize)

@@ -1,0 +1,82 @@
+"""Activation functions and their derivatives, stable for every finite input.
+
+Derivatives are written in terms of the activation's *output* ``y = f(a)``,
+which is what a backward pass has in its cache:
+
+=========  ==================  ======================
+name       f(a)                f'(a) from y
+=========  ==================  ======================
+tanh       tanh(a)             1 - y**2
+sigmoid    1 / (1 + e^-a)      y * (1 - y)
+relu       max(a, 0)           1 where y > 0, else 0
+linear     a                   1
+=========  ==================  ======================
+
+``gamma`` in notebook 04 is the largest value f' can take: 1 for tanh, relu and
+linear, 1/4 for sigmoid.
+"""
+import numpy as np
+
+NAMES = ("tanh", "sigmoid", "relu", "linear")
+GAMMA = {"tanh": 1.0, "sigmoid": 0.25, "relu": 1.0, "linear": 1.0}
+
+
+def tanh(a):
+    return np.tanh(a)
+
+
+def sigmoid(a):
+    """1 / (1 + exp(-a)), computed as (1 + tanh(a/2)) / 2: no overflow for any finite a."""
+    return 0.5 * (1.0 + np.tanh(0.5 * a))
+
+
+def relu(a):
+    return np.maximum(a, 0)
+
+
+def linear(a):
+    return a
+
+
+FUNCTIONS = {"tanh": tanh, "sigmoid": sigmoid, "relu": relu, "linear": linear}
+
+
+def get(name: str):
+    """The activation function called ``name``."""
+    if name not in FUNCTIONS:
+        raise ValueError(f"activation: expected one of {list(NAMES)}, got {name!r}")
+    return FUNCTIONS[name]
+
+
+def derivative(name: str, y):
+    """f'(a) for the activation ``name``, computed from its output ``y = f(a)``."""
+    if name == "tanh":
+        return 1.0 - y * y
+    if name == "sigmoid":
+        return y * (1.0 - y)
+    if name == "relu":
+        return (y > 0).astype(y.dtype)
+    if name == "linear":
+        return np.ones_like(y)
+    raise ValueError(f"activation: expected one of {list(NAMES)}, got {name!r}")
+
+
+def logsumexp(a, axis=-1, keepdims=False):
+    """log(sum(exp(a))) along ``axis``, shifted by the maximum so nothing overflows."""
+    a = np.asarray(a)
+    m = np.max(a, axis=axis, keepdims=True)
+    out = m + np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True))
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def log_softmax(a, axis=-1):
+    """log(softmax(a)) = a - logsumexp(a), exact for any finite input."""
+    a = np.asarray(a)
+    return a - logsumexp(a, axis=axis, keepdims=True)
+
+
+def softmax(a, axis=-1):
+    """exp(a) / sum(exp(a)) along ``axis``; subtracting the maximum first keeps exp in range."""
+    a = np.asarray(a)
+    e = np.exp(a - np.max(a, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)

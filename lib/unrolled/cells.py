@@ -1,0 +1,465 @@
+"""Recurrent cells: one time step forward, one time step backward.
+
+Four kinds, each written as the equations of the lecture notes:
+
+``rnn``    h_t = f(W_hx x_t + W_hh h_{t-1} + b_h)                       (001; 000 eq 5)
+``gated``  g_t = sigmoid(W_gx x_t + W_gh h_{t-1} + b_g)                 (000 eq 23)
+           h_t = (1 - g_t) * h_{t-1} + g_t * tanh(W_hx x_t + W_hh h_{t-1} + b_h)   (000 eq 24)
+``lstm``   [i f g o] = W_x x_t + W_h h_{t-1} + b, blocks in PyTorch's order
+           c_t = sigmoid(f) * c_{t-1} + sigmoid(i) * tanh(g)             (001; 003; 004 eq 6a)
+           h_t = sigmoid(o) * tanh(c_t)                                   (004 eq 6b)
+``gru``    [r z n] blocks, PyTorch's order; z is the fraction of the old state kept:
+           h_t = (1 - z_t) * n_t + z_t * h_{t-1}
+           reset after the product (PyTorch, cuDNN):
+               n_t = tanh(W_xn x_t + b_xn + r_t * (W_hn h_{t-1} + b_hn))
+           reset before the product (Cho et al. 2014; 003; 004 eq 11c):
+               n_t = tanh(W_xn x_t + W_hn (r_t * h_{t-1}) + b_n)
+           The notes' update gate is u_t = 1 - z_t.
+
+Each step is split into two parts, so that a sequence can do the input half
+for all time steps in one matrix product (``sequence.forward``):
+
+* ``project(x, p)``: the input's contribution ``ax = x W_x^T + b``, no recurrence;
+* ``core(ax, state, p)``: everything that needs the previous state.
+
+The textbook step functions ``rnn_step`` ... ``gru_step`` are exactly
+``core(project(x, p), state, p)``, and ``*_step_backward`` returns
+``(dx, dstate_prev, grads)`` with ``grads`` keyed like ``p``.
+
+Shapes: ``x`` is ``(B, D)``, a state ``h`` is ``(B, H)`` (the LSTM's state is the
+pair ``(h, c)``), weights are ``(rows, D)`` / ``(rows, H)`` as in the equations.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _checks
+from .activations import derivative, get, sigmoid
+
+KINDS = ("rnn", "gated", "lstm", "gru")
+SCHEMES = ("uniform", "orthogonal", "identity")
+BLOCKS = {"rnn": 1, "gated": 2, "lstm": 4, "gru": 3}
+
+
+# --------------------------------------------------------------------------
+# Vanilla RNN
+# --------------------------------------------------------------------------
+
+def rnn_project(x, p):
+    """ax = x W_hx^T + b_h  (B, H)."""
+    return x @ p["W_hx"].T + p["b_h"]
+
+
+def rnn_core(ax, h_prev, p, activation="tanh"):
+    """h = f(ax + h_prev W_hh^T)."""
+    h = get(activation)(ax + h_prev @ p["W_hh"].T)
+    return h, (h_prev, h, p, activation)
+
+
+def rnn_core_backward(dh, core):
+    """Returns (dax, dah, dh_prev): da = dh * f'(a), dh_prev = da W_hh."""
+    h_prev, h, p, activation = core
+    da = dh * derivative(activation, h)
+    return da, da, da @ p["W_hh"]
+
+
+def rnn_param_grads(x, dax, dah, rec):
+    """dW_hx = sum da^T x, dW_hh = sum da^T h_prev, db_h = sum da (shared weights: sum over steps)."""
+    return {"W_hx": dax.T @ x, "W_hh": dah.T @ rec, "b_h": dax.sum(axis=0)}
+
+
+# --------------------------------------------------------------------------
+# Gated RNN (000 eqs 21-25)
+# --------------------------------------------------------------------------
+
+def gated_project(x, p):
+    """ax = [x W_gx^T + b_g, x W_hx^T + b_h]  (B, 2H)."""
+    return np.concatenate([x @ p["W_gx"].T + p["b_g"], x @ p["W_hx"].T + p["b_h"]], axis=1)
+
+
+def gated_core(ax, h_prev, p):
+    """g = sigmoid(.), c = tanh(.), h = (1 - g) * h_prev + g * c."""
+    H = h_prev.shape[1]
+    g = sigmoid(ax[:, :H] + h_prev @ p["W_gh"].T)
+    c = np.tanh(ax[:, H:] + h_prev @ p["W_hh"].T)
+    h = (1 - g) * h_prev + g * c
+    return h, (h_prev, g, c, p)
+
+
+def gated_core_backward(dh, core):
+    h_prev, g, c, p = core
+    dg = dh * (c - h_prev)
+    dc = dh * g
+    dag = dg * g * (1 - g)
+    dac = dc * (1 - c * c)
+    dh_prev = dh * (1 - g) + dag @ p["W_gh"] + dac @ p["W_hh"]
+    da = np.concatenate([dag, dac], axis=1)
+    return da, da, dh_prev
+
+
+def gated_param_grads(x, dax, dah, rec):
+    H = dax.shape[1] // 2
+    dag, dac = dax[:, :H], dax[:, H:]
+    return {"W_gx": dag.T @ x, "W_gh": dag.T @ rec, "b_g": dag.sum(axis=0),
+            "W_hx": dac.T @ x, "W_hh": dac.T @ rec, "b_h": dac.sum(axis=0)}
+
+
+# --------------------------------------------------------------------------
+# LSTM (blocks i, f, g, o)
+# --------------------------------------------------------------------------
+
+def lstm_project(x, p):
+    """ax = x W_x^T + b  (B, 4H)."""
+    return x @ p["W_x"].T + p["b"]
+
+
+def lstm_core(ax, state, p):
+    """The LSTM equations, given the input's contribution ``ax``."""
+    h_prev, c_prev = state
+    H = h_prev.shape[1]
+    a = ax + h_prev @ p["W_h"].T
+    i = sigmoid(a[:, :H])              # input gate
+    f = sigmoid(a[:, H:2 * H])         # forget gate
+    g = np.tanh(a[:, 2 * H:3 * H])     # candidate (004's z_t)
+    o = sigmoid(a[:, 3 * H:])          # output gate
+    c = f * c_prev + i * g             # memory cell: additive update
+    tc = np.tanh(c)
+    h = o * tc
+    return (h, c), (h_prev, c_prev, i, f, g, o, tc, p)
+
+
+def lstm_core_backward(dstate, core):
+    """004 eqs 10a-10f: from (dL/dh_t, dL/dc_t) to the gate pre-activations and the previous state."""
+    dh, dc_next = dstate
+    h_prev, c_prev, i, f, g, o, tc, p = core
+    do = dh * tc
+    dc = dc_next + dh * o * (1 - tc * tc)       # 10a
+    di = dc * g                                 # 10d (before sigmoid')
+    df = dc * c_prev                            # 10c
+    dg = dc * i                                 # 10e
+    dc_prev = dc * f                            # the constant error carousel: dc_t/dc_{t-1} = f_t
+    da = np.concatenate([di * i * (1 - i), df * f * (1 - f), dg * (1 - g * g), do * o * (1 - o)], axis=1)
+    dh_prev = da @ p["W_h"]                     # 10b, recurrent part
+    return da, da, (dh_prev, dc_prev)
+
+
+def lstm_param_grads(x, dax, dah, rec):
+    """004 eqs 10h-10i: sum over time of delta times the inputs."""
+    return {"W_x": dax.T @ x, "W_h": dah.T @ rec, "b": dax.sum(axis=0)}
+
+
+# --------------------------------------------------------------------------
+# GRU, reset after the product (PyTorch): parameters W_x, W_h, b_x, b_h
+# --------------------------------------------------------------------------
+
+def gru_project(x, p):
+    """ax = x W_x^T + b_x (reset after) or + b (Cho)  (B, 3H)."""
+    return x @ p["W_x"].T + (p["b_x"] if "b_x" in p else p["b"])
+
+
+def gru_after_core(ax, h_prev, p):
+    H = h_prev.shape[1]
+    ah = h_prev @ p["W_h"].T + p["b_h"]
+    r = sigmoid(ax[:, :H] + ah[:, :H])
+    z = sigmoid(ax[:, H:2 * H] + ah[:, H:2 * H])
+    n = np.tanh(ax[:, 2 * H:] + r * ah[:, 2 * H:])
+    h = (1 - z) * n + z * h_prev
+    return h, (h_prev, r, z, n, ah[:, 2 * H:], p)
+
+
+def gru_after_core_backward(dh, core):
+    h_prev, r, z, n, ahn, p = core
+    dn = dh * (1 - z)
+    dz = dh * (h_prev - n)
+    dan = dn * (1 - n * n)
+    dar = dan * ahn * r * (1 - r)
+    daz = dz * z * (1 - z)
+    dax = np.concatenate([dar, daz, dan], axis=1)
+    dah = np.concatenate([dar, daz, dan * r], axis=1)
+    dh_prev = dh * z + dah @ p["W_h"]
+    return dax, dah, dh_prev
+
+
+def gru_after_param_grads(x, dax, dah, rec):
+    return {"W_x": dax.T @ x, "W_h": dah.T @ rec, "b_x": dax.sum(axis=0), "b_h": dah.sum(axis=0)}
+
+
+# --------------------------------------------------------------------------
+# GRU, reset before the product (Cho et al. 2014, the notes): W_x, W_h, b
+# --------------------------------------------------------------------------
+
+def gru_cho_core(ax, h_prev, p):
+    H = h_prev.shape[1]
+    W_h = p["W_h"]
+    a_rz = ax[:, :2 * H] + h_prev @ W_h[:2 * H].T
+    r = sigmoid(a_rz[:, :H])
+    z = sigmoid(a_rz[:, H:])
+    rh = r * h_prev
+    n = np.tanh(ax[:, 2 * H:] + rh @ W_h[2 * H:].T)
+    h = (1 - z) * n + z * h_prev
+    return h, (h_prev, r, z, n, rh, p)
+
+
+def gru_cho_core_backward(dh, core):
+    h_prev, r, z, n, rh, p = core
+    H = h_prev.shape[1]
+    W_h = p["W_h"]
+    dn = dh * (1 - z)
+    dz = dh * (h_prev - n)
+    dan = dn * (1 - n * n)
+    drh = dan @ W_h[2 * H:]
+    dar = drh * h_prev * r * (1 - r)
+    daz = dz * z * (1 - z)
+    da = np.concatenate([dar, daz, dan], axis=1)
+    dh_prev = dh * z + drh * r + da[:, :2 * H] @ W_h[:2 * H]
+    return da, da, dh_prev
+
+
+def gru_cho_param_grads(x, dax, dah, rec):
+    h_prev, rh = rec
+    H = h_prev.shape[1]
+    W_h = np.concatenate([dah[:, :2 * H].T @ h_prev, dah[:, 2 * H:].T @ rh], axis=0)
+    return {"W_x": dax.T @ x, "W_h": W_h, "b": dax.sum(axis=0)}
+
+
+# --------------------------------------------------------------------------
+# One table for the sequence code: kind -> its parts
+# --------------------------------------------------------------------------
+
+class Cell:
+    """The parts of one kind of cell, as used by :mod:`unrolled.sequence`."""
+
+    def __init__(self, kind, keys, project, core, core_backward, param_grads, input_grad, rec_input):
+        self.kind, self.keys = kind, keys
+        self.project, self.core, self.core_backward = project, core, core_backward
+        self.param_grads, self.input_grad, self.rec_input = param_grads, input_grad, rec_input
+
+
+def _dx_single(W):
+    return lambda dax, p: dax @ p[W]
+
+
+def _dx_gated(dax, p):
+    H = p["W_gh"].shape[0]
+    return dax[:, :H] @ p["W_gx"] + dax[:, H:] @ p["W_hx"]
+
+
+CELLS = {
+    "rnn": Cell("rnn", ("W_hx", "W_hh", "b_h"), rnn_project, rnn_core, rnn_core_backward,
+                rnn_param_grads, _dx_single("W_hx"), lambda core: core[0]),
+    "gated": Cell("gated", ("W_gx", "W_gh", "b_g", "W_hx", "W_hh", "b_h"), gated_project, gated_core,
+                  gated_core_backward, gated_param_grads, _dx_gated, lambda core: core[0]),
+    "lstm": Cell("lstm", ("W_x", "W_h", "b"), lstm_project, lstm_core, lstm_core_backward,
+                 lstm_param_grads, _dx_single("W_x"), lambda core: core[0]),
+    "gru_after": Cell("gru", ("W_x", "W_h", "b_x", "b_h"), gru_project, gru_after_core,
+                      gru_after_core_backward, gru_after_param_grads, _dx_single("W_x"),
+                      lambda core: core[0]),
+    "gru_cho": Cell("gru", ("W_x", "W_h", "b"), gru_project, gru_cho_core, gru_cho_core_backward,
+                    gru_cho_param_grads, _dx_single("W_x"), lambda core: (core[0], core[4])),
+}
+
+
+def cell_for(kind: str, p) -> Cell:
+    """The :class:`Cell` for ``kind``; a GRU's convention is read off its parameters."""
+    _checks.choice("kind", kind, KINDS)
+    if not isinstance(p, dict):
+        raise TypeError(f"params: expected a dict of arrays, got {type(p).__name__}")
+    if kind == "gru":
+        return CELLS["gru_after" if "b_x" in p else "gru_cho"]
+    return CELLS[kind]
+
+
+def reset_after(p) -> bool:
+    """True for a GRU whose reset gate acts after the recurrent product (PyTorch's convention)."""
+    return "b_x" in p
+
+
+def hidden_size(kind: str, p) -> int:
+    return p["W_hh"].shape[1] if kind in ("rnn", "gated") else p["W_h"].shape[1]
+
+
+def check_params(kind: str, p, n_in: int | None = None) -> tuple[int, int]:
+    """Validate a parameter dict for ``kind``; return (D, H)."""
+    cell = cell_for(kind, p)
+    _checks.params("params", p, cell.keys)
+    for k in cell.keys:
+        p_k = p[k]
+        if not isinstance(p_k, np.ndarray) or p_k.dtype not in _checks.FLOATS:
+            raise TypeError(f"params[{k!r}]: expected a float32 or float64 numpy array, got "
+                            f"{type(p_k).__name__}{'' if not isinstance(p_k, np.ndarray) else ' of ' + str(p_k.dtype)}")
+    dtype = p[cell.keys[0]].dtype
+    for k in cell.keys:
+        if p[k].dtype != dtype:
+            raise TypeError(f"params[{k!r}]: expected dtype {dtype} like params[{cell.keys[0]!r}], got {p[k].dtype}")
+    H = hidden_size(kind, p)
+    rows = BLOCKS[kind] * H if kind in ("lstm", "gru") else H
+    W_in = "W_x" if kind in ("lstm", "gru") else "W_hx"
+    D = p[W_in].shape[1] if p[W_in].ndim == 2 else -1
+    for k in cell.keys:
+        if k.startswith("b"):
+            _checks.shape(f"params[{k!r}]", p[k], (rows,))
+        elif k in ("W_x", "W_hx", "W_gx"):
+            _checks.shape(f"params[{k!r}]", p[k], (rows, D))
+        else:
+            _checks.shape(f"params[{k!r}]", p[k], (rows, H))
+    if n_in is not None and D != n_in:
+        raise ValueError(f"x: expected {D} input features to match params[{W_in!r}] of shape "
+                         f"{p[W_in].shape}, got {n_in}")
+    return D, H
+
+
+# --------------------------------------------------------------------------
+# Textbook step functions: step and step_backward for every kind
+# --------------------------------------------------------------------------
+
+def _core_args(kind, activation):
+    return {"activation": activation} if kind == "rnn" else {}
+
+
+def step(kind, x, state, p, activation="tanh"):
+    """One time step: ``(state, cache)``. ``state`` is ``h`` (B, H), or ``(h, c)`` for the LSTM."""
+    cell = cell_for(kind, p)
+    x = _checks.array("x", x, ndim=2)
+    D, H = check_params(kind, p, n_in=x.shape[1])
+    _check_state(kind, state, x.shape[0], H)
+    if kind == "rnn":
+        _checks.choice("activation", activation, ("tanh", "sigmoid", "relu", "linear"))
+    state, core = cell.core(cell.project(x, p), state, p, **_core_args(kind, activation))
+    return state, (cell, x, p, core)
+
+
+def step_backward(dstate, cache):
+    """Backward of :func:`step`: ``(dx, dstate_prev, grads)``, grads keyed like the parameters."""
+    cell, x, p, core = cache
+    dax, dah, dstate_prev = cell.core_backward(dstate, core)
+    grads = cell.param_grads(x, dax, dah, cell.rec_input(core))
+    return cell.input_grad(dax, p), dstate_prev, grads
+
+
+def rnn_step(x, h_prev, p, activation="tanh"):
+    """h_t = f(W_hx x_t + W_hh h_{t-1} + b_h); returns (h, cache)."""
+    return step("rnn", x, h_prev, p, activation)
+
+
+def gated_step(x, h_prev, p):
+    """000 eqs 23-24; returns (h, cache)."""
+    return step("gated", x, h_prev, p)
+
+
+def lstm_step(x, state, p):
+    """``state = (h_prev, c_prev)``; returns ((h, c), cache)."""
+    return step("lstm", x, state, p)
+
+
+def gru_step(x, h_prev, p):
+    """Either GRU convention, read off ``p``; returns (h, cache)."""
+    return step("gru", x, h_prev, p)
+
+
+rnn_step_backward = gated_step_backward = lstm_step_backward = gru_step_backward = step_backward
+
+
+def _check_state(kind, state, B, H, name="state"):
+    if kind == "lstm":
+        if not (isinstance(state, (tuple, list)) and len(state) == 2):
+            raise TypeError(f"{name}: expected the pair (h, c) for an LSTM, got {type(state).__name__}")
+        for part, a in zip("hc", state):
+            a = _checks.array(f"{name}[{'hc'.index(part)}] ({part})", a, ndim=2)
+            _checks.shape(f"{name}[{'hc'.index(part)}] ({part})", a, (B, H))
+    else:
+        a = _checks.array(name, state, ndim=2)
+        _checks.shape(name, a, (B, H))
+
+
+def zero_state(kind, B, H, dtype=np.float64):
+    h = np.zeros((B, H), dtype=dtype)
+    return (h, h.copy()) if kind == "lstm" else h
+
+
+# --------------------------------------------------------------------------
+# Initialisation
+# --------------------------------------------------------------------------
+
+def orthogonal(n, rng, dtype=np.float64):
+    """A random n x n orthogonal matrix (QR of a Gaussian matrix, signs fixed so it is uniform)."""
+    q, r = np.linalg.qr(rng.standard_normal((n, n)))
+    return (q * np.sign(np.diag(r))).astype(dtype)
+
+
+def scale_to_radius(W, radius):
+    """W rescaled so that its spectral radius max |eig(W)| equals ``radius``."""
+    rho = np.max(np.abs(np.linalg.eigvals(W)))
+    if rho == 0:
+        raise ValueError("radius: cannot rescale a matrix whose eigenvalues are all zero")
+    return (W * (radius / rho)).astype(W.dtype)
+
+
+def init(kind, n_in, n_hidden, rng, *, scheme="uniform", radius=None, forget_bias=0.0,
+         reset_after=True, activation="tanh", dtype=np.float64):
+    """Parameters for a cell of ``kind`` with ``n_in`` inputs and ``n_hidden`` units.
+
+    scheme
+        ``"uniform"``: every weight and bias from U(-1/sqrt(H), 1/sqrt(H)), PyTorch's default.
+        ``"orthogonal"``: each recurrent H x H block a random orthogonal matrix, biases zero.
+        ``"identity"``: each recurrent block the identity (Le et al. 2015, for ReLU RNNs), biases zero.
+        Input weights are uniform in every scheme.
+    radius
+        If given, each recurrent H x H block is rescaled to this spectral radius.
+    forget_bias
+        Added to the LSTM's forget-gate bias (1.0 is a common choice: remember by default).
+    reset_after
+        GRU convention: True for PyTorch's (two bias vectors), False for Cho et al. 2014 (one).
+    activation
+        Accepted for symmetry with :func:`step`; the RNN's activation is chosen when it runs.
+    """
+    _checks.choice("kind", kind, KINDS)
+    D = _checks.positive_int("n_in", n_in)
+    H = _checks.positive_int("n_hidden", n_hidden)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng: expected a numpy Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
+    _checks.choice("scheme", scheme, SCHEMES)
+    _checks.choice("activation", activation, ("tanh", "sigmoid", "relu", "linear"))
+    if np.dtype(dtype) not in _checks.FLOATS:
+        raise TypeError(f"dtype: expected float32 or float64, got {np.dtype(dtype)}")
+    if radius is not None and not (np.isfinite(radius) and radius > 0):
+        raise ValueError(f"radius: expected a positive finite number, got {radius!r}")
+    if kind != "lstm" and forget_bias != 0.0:
+        raise ValueError(f"forget_bias: only an LSTM has a forget gate, got forget_bias={forget_bias} for kind {kind!r}")
+    k = 1.0 / np.sqrt(H)
+
+    def uniform(*shape):
+        return rng.uniform(-k, k, size=shape)
+
+    def recurrent():
+        if scheme == "orthogonal":
+            W = orthogonal(H, rng)
+        elif scheme == "identity":
+            W = np.eye(H)
+        else:
+            W = uniform(H, H)
+        return W if radius is None else scale_to_radius(W, radius)
+
+    def bias(n):
+        return uniform(n) if scheme == "uniform" else np.zeros(n)
+
+    n_blocks = BLOCKS[kind]
+    if kind == "rnn":
+        p = {"W_hx": uniform(H, D), "W_hh": recurrent(), "b_h": bias(H)}
+    elif kind == "gated":
+        p = {"W_gx": uniform(H, D), "W_gh": recurrent(), "b_g": bias(H),
+             "W_hx": uniform(H, D), "W_hh": recurrent(), "b_h": bias(H)}
+    else:
+        p = {"W_x": uniform(n_blocks * H, D),
+             "W_h": np.concatenate([recurrent() for _ in range(n_blocks)], axis=0)}
+        if kind == "gru" and reset_after:
+            p["b_x"], p["b_h"] = bias(n_blocks * H), bias(n_blocks * H)
+        else:
+            p["b"] = bias(n_blocks * H)
+        if kind == "lstm":
+            p["b"][H:2 * H] += forget_bias
+    return {name: np.ascontiguousarray(a, dtype=dtype) for name, a in p.items()}
+
+
+def count_params(p) -> int:
+    """Number of scalar parameters in a parameter dict."""
+    return int(sum(a.size for a in p.values()))

@@ -1,0 +1,71 @@
+"""Losses with their gradients, returned together: ``loss, dscores = f(scores, targets)``.
+
+Both average over the positions that count (``mask``) by default, so a loss
+reads as nats per token (or squared error per value) whatever the sequence
+length; ``reduction="sum"`` gives the notes' total loss L = sum_t L_t (001).
+"""
+import numpy as np
+
+from . import _checks
+from .activations import log_softmax
+
+
+def _weights(name, mask, shape, dtype):
+    if mask is None:
+        return np.ones(shape, dtype=dtype)
+    mask = _checks.array(name, mask)
+    if mask.shape != shape:
+        raise ValueError(f"{name}: expected shape {shape}, got {mask.shape}")
+    return mask.astype(dtype)
+
+
+def softmax_cross_entropy(logits, targets, mask=None, reduction="mean"):
+    """-log softmax(logits)[target], and its gradient softmax(logits) - onehot(target).
+
+    logits (..., V); targets (...) integers in [0, V); mask (...) of 0/1 weights.
+    Returns ``(loss, dlogits)``; stable for any finite logits (log-sum-exp).
+    """
+    logits = _checks.array("logits", logits)
+    if logits.ndim < 1:
+        raise ValueError(f"logits: expected at least 1 dimension (..., V), got shape {logits.shape}")
+    targets = np.asarray(targets)
+    if targets.dtype.kind not in "iu":
+        raise TypeError(f"targets: expected integer class indices, got dtype {targets.dtype}")
+    if targets.shape != logits.shape[:-1]:
+        raise ValueError(f"targets: expected shape {logits.shape[:-1]} to match logits {logits.shape}, got {targets.shape}")
+    V = logits.shape[-1]
+    if targets.size and (targets.min() < 0 or targets.max() >= V):
+        raise ValueError(f"targets: expected indices in [0, {V}), got values from {targets.min()} to {targets.max()}")
+    _checks.choice("reduction", reduction, ("mean", "sum"))
+    w = _weights("mask", mask, targets.shape, logits.dtype)
+    logp = log_softmax(logits)
+    nll = -np.take_along_axis(logp, targets[..., None], axis=-1)[..., 0]
+    n = w.sum() if reduction == "mean" else 1.0
+    if n == 0:
+        raise ValueError("mask: expected at least one position to count, got an all-zero mask")
+    loss = float((nll * w).sum() / n)
+    dlogits = np.exp(logp)
+    np.put_along_axis(dlogits, targets[..., None], np.take_along_axis(dlogits, targets[..., None], -1) - 1, -1)
+    dlogits *= (w / n)[..., None]
+    return loss, dlogits
+
+
+def mse(pred, target, mask=None, reduction="mean"):
+    """Mean (or sum) of squared errors (pred - target)^2, and its gradient 2 (pred - target) / n.
+
+    ``mask`` weights the leading positions ``pred.shape[:-1]``; the mean is over
+    every counted value.
+    """
+    pred = _checks.array("pred", pred)
+    target = _checks.array("target", target)
+    if target.shape != pred.shape:
+        raise ValueError(f"target: expected shape {pred.shape} like pred, got {target.shape}")
+    _checks.choice("reduction", reduction, ("mean", "sum"))
+    lead = pred.shape[:-1] if pred.ndim else ()
+    w = _weights("mask", mask, lead, pred.dtype)
+    w = w[..., None] if pred.ndim else w
+    diff = pred - target
+    n = (w * np.ones_like(pred)).sum() if reduction == "mean" else 1.0
+    if n == 0:
+        raise ValueError("mask: expected at least one position to count, got an all-zero mask")
+    return float((w * diff * diff).sum() / n), 2 * w * diff / n

@@ -1,0 +1,112 @@
+"""Optimisers and gradient clipping, on parameter dicts updated in place.
+
+    SGD       theta <- theta - lr * g                      (momentum optional)
+    Adagrad   G <- G + g^2;  theta <- theta - lr * g / (sqrt(G) + eps)
+    Adam      m <- b1 m + (1-b1) g;  v <- b2 v + (1-b2) g^2
+              theta <- theta - lr * m_hat / (sqrt(v_hat) + eps)   (bias-corrected)
+
+Clipping (notebook 04): by global norm rescales every gradient by the same
+factor, so the update keeps its direction; elementwise clipping cuts each
+entry separately and so changes the direction.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def _check(params, grads):
+    if not isinstance(params, dict) or not isinstance(grads, dict):
+        raise TypeError(f"params, grads: expected dicts of arrays, got {type(params).__name__}, {type(grads).__name__}")
+    if set(params) != set(grads):
+        raise ValueError(f"grads: expected the keys of params {sorted(params)}, got {sorted(grads)}")
+    for k in params:
+        if np.shape(grads[k]) != np.shape(params[k]):
+            raise ValueError(f"grads[{k!r}]: expected shape {np.shape(params[k])}, got {np.shape(grads[k])}")
+        if not np.all(np.isfinite(grads[k])):
+            raise ValueError(f"grads[{k!r}]: expected finite values, got NaN or inf")
+
+
+def _positive(name, value):
+    if not (isinstance(value, (int, float, np.floating)) and np.isfinite(value) and value > 0):
+        raise ValueError(f"{name}: expected a positive number, got {value!r}")
+    return float(value)
+
+
+class SGD:
+    def __init__(self, lr=0.1, momentum=0.0):
+        self.lr = _positive("lr", lr)
+        if not 0 <= momentum < 1:
+            raise ValueError(f"momentum: expected a number in [0, 1), got {momentum!r}")
+        self.momentum, self.velocity = momentum, {}
+
+    def step(self, params, grads):
+        _check(params, grads)
+        for k, g in grads.items():
+            if self.momentum:
+                v = self.velocity.setdefault(k, np.zeros_like(g))
+                v *= self.momentum
+                v += g
+                g = v
+            params[k] -= (self.lr * g).astype(params[k].dtype, copy=False)
+
+
+class Adagrad:
+    def __init__(self, lr=0.1, eps=1e-8):
+        self.lr, self.eps, self.G = _positive("lr", lr), _positive("eps", eps), {}
+
+    def step(self, params, grads):
+        _check(params, grads)
+        for k, g in grads.items():
+            G = self.G.setdefault(k, np.zeros_like(g))
+            G += g * g
+            params[k] -= (self.lr * g / (np.sqrt(G) + self.eps)).astype(params[k].dtype, copy=False)
+
+
+class Adam:
+    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.lr, self.eps = _positive("lr", lr), _positive("eps", eps)
+        for name, b in (("beta1", beta1), ("beta2", beta2)):
+            if not 0 <= b < 1:
+                raise ValueError(f"{name}: expected a number in [0, 1), got {b!r}")
+        self.beta1, self.beta2, self.t, self.m, self.v = beta1, beta2, 0, {}, {}
+
+    def step(self, params, grads):
+        _check(params, grads)
+        self.t += 1
+        c1, c2 = 1 - self.beta1 ** self.t, 1 - self.beta2 ** self.t
+        for k, g in grads.items():
+            m = self.m.setdefault(k, np.zeros_like(g))
+            v = self.v.setdefault(k, np.zeros_like(g))
+            m *= self.beta1
+            m += (1 - self.beta1) * g
+            v *= self.beta2
+            v += (1 - self.beta2) * g * g
+            params[k] -= (self.lr * (m / c1) / (np.sqrt(v / c2) + self.eps)).astype(params[k].dtype, copy=False)
+
+
+def global_norm(grads) -> float:
+    """sqrt of the sum of squares of every entry of every gradient."""
+    return float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads.values())))
+
+
+def clip_global_norm(grads, max_norm):
+    """Rescale all gradients by min(1, max_norm / ||g||): same direction, bounded length.
+
+    Returns ``(clipped, norm)``, ``norm`` being the norm before clipping. New arrays; ``grads`` is untouched.
+    """
+    if not isinstance(grads, dict):
+        raise TypeError(f"grads: expected a dict of arrays, got {type(grads).__name__}")
+    max_norm = _positive("max_norm", max_norm)
+    norm = global_norm(grads)
+    if not np.isfinite(norm):
+        raise ValueError("grads: expected finite gradients, got NaN or inf (clipping cannot repair them)")
+    scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
+    return {k: g * np.asarray(scale, dtype=np.asarray(g).dtype) for k, g in grads.items()}, norm
+
+
+def clip_elementwise(grads, value):
+    """Clip every entry to [-value, value]: bounded, but the direction changes."""
+    if not isinstance(grads, dict):
+        raise TypeError(f"grads: expected a dict of arrays, got {type(grads).__name__}")
+    value = _positive("value", value)
+    return {k: np.clip(g, -value, value) for k, g in grads.items()}

@@ -1,0 +1,263 @@
+"""Unrolling a cell over time, and backpropagation through time (BPTT).
+
+Forward: ``hs, cache = forward(kind, x, params, state0)`` runs the cell of
+:mod:`unrolled.cells` over ``x`` of shape ``(T, B, D)`` and returns every
+hidden state ``hs`` ``(T, B, H)``. The input's contribution ``x W_x^T + b`` is
+computed for all time steps in one matrix product; only the recurrent part
+runs step by step.
+
+Backward: ``dx, dstate0, grads = backward(dhs, cache)`` takes ``dhs[t] =
+dL/dh_t`` from whatever sits on top of the states (the direct, "immediate"
+part of the gradient) and runs the recursion of 000 eqs 7-11 / 002 backwards
+in time: the gradient reaching ``h_t`` is its own ``dhs[t]`` plus what flows
+back from ``h_{t+1}``. The weights are shared by every step, so their gradient
+is the sum over steps of each step's immediate gradient (000 eq 16; 003; 004
+"Delta w_rec = sum_t Delta w_t"); that sum is computed as one matrix product
+over all steps.
+
+Also here: truncated BPTT (Williams & Peng's BPTT(k2; k1), 001's k1, k2),
+stacked (deep) RNNs (004 eqs 3-4) and bidirectional RNNs (001, 003).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _checks
+from .cells import _check_state, cell_for, check_params, zero_state
+
+
+def _flat(a):
+    return a.reshape(-1, a.shape[-1])
+
+
+def forward(kind, x, params, state0=None, activation="tanh"):
+    """Run a cell of ``kind`` over the sequence ``x``.
+
+    Parameters
+    ----------
+    kind : "rnn", "gated", "lstm" or "gru"
+    x : array (T, B, D)
+    params : dict from :func:`unrolled.cells.init`
+    state0 : initial state, (B, H) or for the LSTM the pair (h0, c0); zeros if None
+    activation : the RNN's nonlinearity ("tanh", "sigmoid", "relu", "linear")
+
+    Returns
+    -------
+    hs : array (T, B, H), the hidden state after every step
+    cache : what :func:`backward` needs
+    """
+    cell = cell_for(kind, params)
+    x = _checks.array("x", x, ndim=3)
+    T, B, D = x.shape
+    if T < 1 or B < 1:
+        raise ValueError(f"x: expected at least one time step and one sequence, got shape {x.shape}")
+    _, H = check_params(kind, params, n_in=D)
+    dtype = params[cell.keys[0]].dtype
+    if x.dtype != dtype:
+        raise TypeError(f"x: expected dtype {dtype} like the parameters, got {x.dtype}")
+    if kind == "rnn":
+        _checks.choice("activation", activation, ("tanh", "sigmoid", "relu", "linear"))
+    core_args = {"activation": activation} if kind == "rnn" else {}
+    if state0 is None:
+        state0 = zero_state(kind, B, H, dtype)
+    else:
+        _check_state(kind, state0, B, H, name="state0")
+
+    ax = cell.project(_flat(x), params).reshape(T, B, -1)   # input half of every step, at once
+    hs = np.empty((T, B, H), dtype=dtype)
+    cores = []
+    state = state0
+    for t in range(T):
+        state, core = cell.core(ax[t], state, params, **core_args)
+        hs[t] = state[0] if kind == "lstm" else state
+        cores.append(core)
+    cache = {"kind": kind, "cell": cell, "x": x, "params": params, "state0": state0,
+             "cores": cores, "last": state}
+    return hs, cache
+
+
+def last_state(cache):
+    """The final state h_T (or (h_T, c_T)): the initial state of the next chunk."""
+    return cache["last"]
+
+
+def _add_dh(kind, dstate, dh):
+    if kind == "lstm":
+        return (dstate[0] + dh, dstate[1])
+    return dstate + dh
+
+
+def _zero_dstate(cache):
+    kind, x = cache["kind"], cache["x"]
+    H = cache["cores"][0][0].shape[1]
+    return zero_state(kind, x.shape[1], H, x.dtype)
+
+
+def _check_dhs(dhs, cache):
+    dhs = _checks.array("dhs", dhs, ndim=3)
+    T, B = cache["x"].shape[:2]
+    H = cache["cores"][0][0].shape[1]
+    _checks.shape("dhs", dhs, (T, B, H))
+    return dhs.astype(cache["x"].dtype, copy=False)
+
+
+def _backward_steps(dhs, cache, t_end, t_stop, dstate, dax, dah):
+    """Run the backward recursion from step t_end - 1 down to t_stop, adding into dax, dah."""
+    kind, cell, cores = cache["kind"], cache["cell"], cache["cores"]
+    for t in range(t_end - 1, t_stop - 1, -1):
+        dstate = _add_dh(kind, dstate, dhs[t])                 # immediate + from the future
+        dax_t, dah_t, dstate = cell.core_backward(dstate, cores[t])
+        dax[t] += dax_t
+        if dah is not dax:
+            dah[t] += dah_t
+    return dstate
+
+
+def _gradients(cache, dax, dah):
+    """Parameter and input gradients from the per-step pre-activation gradients."""
+    cell, x, params, cores = cache["cell"], cache["x"], cache["params"], cache["cores"]
+    rec = [cell.rec_input(core) for core in cores]
+    if isinstance(rec[0], tuple):
+        rec = tuple(_flat(np.stack(parts)) for parts in zip(*rec))
+    else:
+        rec = _flat(np.stack(rec))
+    grads = cell.param_grads(_flat(x), _flat(dax), _flat(dah), rec)
+    dx = cell.input_grad(_flat(dax), params).reshape(x.shape)
+    return dx, grads
+
+
+def _same_dah(cache):
+    # For every cell but the reset-after GRU, the gradient w.r.t. the recurrent
+    # product equals the one w.r.t. the input projection, so one buffer serves both.
+    return cache["cell"].keys != ("W_x", "W_h", "b_x", "b_h")
+
+
+def backward(dhs, cache, dstate_last=None):
+    """Full BPTT.
+
+    Parameters
+    ----------
+    dhs : array (T, B, H), dL/dh_t from the layers above (zero where no loss)
+    cache : from :func:`forward`
+    dstate_last : optional gradient arriving at the final state from later
+        chunks or a decoder (the pair (dh, dc) for the LSTM)
+
+    Returns
+    -------
+    dx : (T, B, D), dstate0 : like state0, grads : dict keyed like params
+    """
+    dhs = _check_dhs(dhs, cache)
+    T = dhs.shape[0]
+    dstate = _zero_dstate(cache) if dstate_last is None else dstate_last
+    dax = np.zeros((T,) + cache["cores"][0][0].shape[:1] + (_width(cache),), dtype=dhs.dtype)
+    dah = dax if _same_dah(cache) else np.zeros_like(dax)
+    dstate0 = _backward_steps(dhs, cache, T, 0, dstate, dax, dah)
+    dx, grads = _gradients(cache, dax, dah)
+    return dx, dstate0, grads
+
+
+def _width(cache):
+    cell, params = cache["cell"], cache["params"]
+    return cell.project(np.zeros((1, cache["x"].shape[2]), cache["x"].dtype), params).shape[1]
+
+
+def truncated_backward(dhs, cache, k1, k2):
+    """Truncated BPTT, BPTT(k2; k1) of Williams & Peng (001's k1, k2).
+
+    Every ``k1`` steps (at the end ``e`` of each chunk of k1 steps), the losses of
+    that chunk are backpropagated at most ``k2`` steps into the past, i.e.
+    down to step ``e - k2``; the state before that is treated as a constant.
+    The gradients of all chunks are summed. No dependency longer than ``k2``
+    steps can be seen. With ``k2 >= T`` this equals :func:`backward`.
+
+    Requires ``k2 >= k1``, so that every chunk's own losses are inside its window.
+    Returns ``(dx, dstate0, grads)`` like :func:`backward` (``dstate0`` is zero
+    unless a window reaches step 0).
+    """
+    k1 = _checks.positive_int("k1", k1)
+    k2 = _checks.positive_int("k2", k2)
+    if k2 < k1:
+        raise ValueError(f"k2: expected k2 >= k1 so each chunk's own losses are backpropagated, got k1={k1}, k2={k2}")
+    dhs = _check_dhs(dhs, cache)
+    T = dhs.shape[0]
+    dax = np.zeros((T, dhs.shape[1], _width(cache)), dtype=dhs.dtype)
+    dah = dax if _same_dah(cache) else np.zeros_like(dax)
+    dstate0 = _zero_dstate(cache)
+    for begin in range(0, T, k1):                          # chunks [begin, end) of k1 steps
+        end = min(begin + k1, T)
+        start = max(0, end - k2)                           # how far back this chunk's update reaches
+        chunk = np.zeros_like(dhs)
+        chunk[begin:end] = dhs[begin:end]                  # this chunk's losses only
+        dstate = _backward_steps(chunk, cache, end, start, _zero_dstate(cache), dax, dah)
+        if start == 0:
+            dstate0 = _add_state(dstate0, dstate)
+    dx, grads = _gradients(cache, dax, dah)
+    return dx, dstate0, grads
+
+
+def _add_state(a, b):
+    return tuple(u + v for u, v in zip(a, b)) if isinstance(a, tuple) else a + b
+
+
+# --------------------------------------------------------------------------
+# Stacked (deep) RNNs: 004 eq 3, h_t^l = f(W_fw^{l-1} h_t^{l-1} + W_rec^l h_{t-1}^l)
+# --------------------------------------------------------------------------
+
+def stacked_forward(layers, x, states0=None, activation="tanh"):
+    """Run layers one on top of the other; layer l's inputs are layer l-1's states.
+
+    ``layers`` is a list of ``(kind, params)``; returns the top layer's states
+    ``(T, B, H_top)`` and a cache. ``states0`` is None or a list of initial states.
+    """
+    if not isinstance(layers, (list, tuple)) or not layers:
+        raise ValueError(f"layers: expected a non-empty list of (kind, params), got {layers!r:.60}")
+    if states0 is not None and len(states0) != len(layers):
+        raise ValueError(f"states0: expected {len(layers)} initial states (one per layer), got {len(states0)}")
+    caches, inputs = [], x
+    for l, layer in enumerate(layers):
+        if not (isinstance(layer, (tuple, list)) and len(layer) == 2):
+            raise ValueError(f"layers[{l}]: expected a pair (kind, params), got {type(layer).__name__}")
+        kind, params = layer
+        inputs, cache = forward(kind, inputs, params, None if states0 is None else states0[l], activation)
+        caches.append(cache)
+    return inputs, caches
+
+
+def stacked_backward(dhs_top, caches):
+    """Backward through a stack: errors flow down the feed-forward pathway and back in time
+    along each layer's recurrent pathway (004 eqs 4a-4b).
+
+    Returns ``(dx, dstates0, grads)`` with one entry per layer in ``dstates0`` and ``grads``.
+    """
+    dstates0, grads = [None] * len(caches), [None] * len(caches)
+    d = dhs_top
+    for l in range(len(caches) - 1, -1, -1):
+        d, dstates0[l], grads[l] = backward(d, caches[l])
+    return d, dstates0, grads
+
+
+# --------------------------------------------------------------------------
+# Bidirectional RNNs: one cell reads left to right, another right to left
+# --------------------------------------------------------------------------
+
+def bidirectional_forward(kind, x, params_fwd, params_bwd, activation="tanh"):
+    """Concatenate a forward-in-time and a backward-in-time RNN: ``hs`` is (T, B, 2H).
+
+    ``hs[t, :, :H]`` has read x_1..x_t, ``hs[t, :, H:]`` has read x_T..x_t: together
+    they see the whole sequence around step t (001; 003).
+    """
+    x = _checks.array("x", x, ndim=3)
+    hf, cf = forward(kind, x, params_fwd, activation=activation)
+    hb, cb = forward(kind, np.ascontiguousarray(x[::-1]), params_bwd, activation=activation)
+    return np.concatenate([hf, hb[::-1]], axis=2), (cf, cb, hf.shape[2])
+
+
+def bidirectional_backward(dhs, cache):
+    """Backward of :func:`bidirectional_forward`: ``(dx, (dstate0_fwd, dstate0_bwd), (grads_fwd, grads_bwd))``."""
+    cf, cb, H = cache
+    dhs = _checks.array("dhs", dhs, ndim=3)
+    if dhs.shape[2] != 2 * H:
+        raise ValueError(f"dhs: expected last dimension {2 * H} (forward and backward states), got {dhs.shape}")
+    dxf, dsf, gf = backward(dhs[:, :, :H], cf)
+    dxb, dsb, gb = backward(np.ascontiguousarray(dhs[::-1, :, H:]), cb)
+    return dxf + dxb[::-1], (dsf, dsb), (gf, gb)
