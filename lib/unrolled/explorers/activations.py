@@ -1,0 +1,122 @@
+"""Explorer for notebook 00: an activation function f next to its slope f'.
+
+Choose the activation and the input range; the figure shows f and f' on that
+range and the readout gives the largest slope there, max |f'|. Over all inputs
+that is 1 for tanh, ReLU and the identity and 1/4 for the sigmoid: the factor
+``gamma`` that notebook 04 multiplies once per time step when it bounds how fast
+a gradient can shrink on its way back through an RNN.
+"""
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+
+from unrolled.explorers.base import Explorer
+
+NAMES = ("tanh", "sigmoid", "relu", "linear")
+
+#: max |f'| over all inputs
+GAMMA = {"tanh": 1.0, "sigmoid": 0.25, "relu": 1.0, "linear": 1.0}
+
+#: inputs beyond this are not interesting (every f' here is flat or 0) and the slider stops there
+LIMIT = 20.0
+POINTS = 401
+
+
+def _sigmoid(a):
+    return 0.5 * (1.0 + np.tanh(0.5 * a))  # = 1 / (1 + e^-a), without overflow for large |a|
+
+
+def values(activation: str, a):
+    """``(f(a), f'(a))`` for one of :data:`NAMES`; f' of ReLU at 0 is taken as 0.
+
+    Squares of tiny numbers may underflow to 0, which is the right answer here.
+    """
+    a = np.asarray(a, dtype=float)
+    with np.errstate(under="ignore"):
+        return _values(activation, a)
+
+
+def _values(activation, a):
+    if activation == "tanh":
+        y = np.tanh(a)
+        return y, 1.0 - y * y
+    if activation == "sigmoid":
+        y = _sigmoid(a)
+        return y, y * (1.0 - y)
+    if activation == "relu":
+        return np.maximum(a, 0.0), (a > 0).astype(float)
+    if activation == "linear":
+        return a.copy(), np.ones_like(a)
+    raise ValueError(f"activation: expected one of {list(NAMES)}, got {activation!r}")
+
+
+def compute(activation: str = "tanh", x_range=(-5.0, 5.0)) -> dict:
+    """f and f' on ``x_range`` and the largest slope there.
+
+    Returns ``x``, ``f``, ``df`` (arrays of :data:`POINTS` values), ``max_df``
+    (exact, not read off the grid: every f' here is largest at the point of the
+    range nearest to 0), ``at`` (where), ``gamma`` (max |f'| over all inputs)
+    and ``readout``; or ``{"message": ...}`` when the range is empty or too wide.
+    """
+    if activation not in NAMES:
+        raise ValueError(f"activation: expected one of {list(NAMES)}, got {activation!r}")
+    lo, hi = (float(v) for v in x_range)
+    if not (np.isfinite(lo) and np.isfinite(hi)) or max(abs(lo), abs(hi)) > LIMIT:
+        return {"message": f"Choose inputs between -{LIMIT:g} and {LIMIT:g} (got [{lo:g}, {hi:g}])."}
+    if hi <= lo:
+        return {"message": f"The input range [{lo:g}, {hi:g}] is empty: move the two ends apart."}
+
+    x = np.linspace(lo, hi, POINTS)
+    f, df = values(activation, x)
+    if activation == "relu":
+        # slope 1 anywhere right of 0; 0 on a range that never goes right of 0
+        at = max(lo, 0.0) if hi > 0 else hi
+        max_df = 1.0 if hi > 0 else 0.0
+        where = "for every x > 0" if hi > 0 else "everywhere on this range"
+    elif activation == "linear":
+        at, max_df, where = lo, 1.0, "everywhere"
+    else:
+        at = float(np.clip(0.0, lo, hi))
+        max_df = float(values(activation, at)[1])
+        where = f"at x = {at:g}"
+    gamma = GAMMA[activation]
+    readout = (f"{activation} on [{lo:g}, {hi:g}]: max |f'| = {max_df:.4g} {where} "
+               f"(over all inputs: {gamma:g}; through 10 steps at most {gamma:g}^10 = {gamma ** 10:.3g})")
+    return {"activation": activation, "x": x, "f": f, "df": df, "max_df": max_df, "at": at,
+            "gamma": gamma, "readout": readout}
+
+
+def draw(result: dict, fig) -> None:
+    """Left f, right f' with its maximum on the range marked and the all-inputs bound dashed."""
+    if "message" in result:
+        ax = fig.add_subplot()
+        ax.axis("off")
+        ax.text(0.5, 0.5, result["message"], ha="center", va="center", wrap=True)
+        return
+    from unrolled.plots import COLORS
+
+    left, right = fig.subplots(1, 2)
+    name = result["activation"]
+    left.plot(result["x"], result["f"], color=COLORS["rnn"], lw=2)
+    left.set_title(f"f(x) = {name}(x)")
+    left.set_xlabel("x")
+    right.plot(result["x"], result["df"], color=COLORS["rnn"], lw=2, label="f'(x)")
+    right.axhline(result["gamma"], color=COLORS["theory"], ls="--", lw=1,
+                  label=f"max over all x = {result['gamma']:g}")
+    right.plot([result["at"]], [result["max_df"]], "o", color=COLORS["approx"],
+               label=f"max on this range = {result['max_df']:.3g}")
+    right.set_ylim(-0.05, 1.15)
+    right.set_title("slope f'(x)")
+    right.set_xlabel("x")
+    right.legend(loc="upper right")
+
+
+def explorer(activation: str = "tanh", x_range=(-5.0, 5.0)) -> Explorer:
+    """The widget: an activation menu and an input-range slider."""
+    controls = {
+        "activation": widgets.Dropdown(options=list(NAMES), value=activation, description="activation"),
+        "x_range": widgets.FloatRangeSlider(value=tuple(x_range), min=-LIMIT, max=LIMIT, step=0.5,
+                                            description="inputs x", continuous_update=False),
+    }
+    return Explorer("An activation and its slope", controls, compute, draw, figsize=(9, 3.2))
