@@ -15,7 +15,8 @@ def test_cross_entropy_value_and_gradient():
         nll = -np.log(np.take_along_axis(p, y[..., None], -1)[..., 0])
         expected = (nll * mask).sum() / (mask.sum() if reduction == "mean" else 1)
         assert np.isclose(loss, expected, rtol=1e-13)
-        num = gradcheck.numerical_gradient(lambda: losses.softmax_cross_entropy(logits, y, mask, reduction)[0], logits)
+        num = gradcheck.numerical_gradient(
+            lambda r=reduction: losses.softmax_cross_entropy(logits, y, mask, r)[0], logits)
         assert gradcheck.relative_error(d, num) < 1e-8
 
 

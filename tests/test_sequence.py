@@ -75,7 +75,8 @@ def _truncated_reference(kind, x, p, dhs, k1, k2, fwd_opts):
     states = [None]  # states[t] = state before step t (None = zeros)
     st = None
     for t in range(T):
-        st_new, _ = cells.step(kind, x[t], st if st is not None else cells.zero_state(kind, x.shape[1], hs.shape[2]), p, **fwd_opts)
+        prev = st if st is not None else cells.zero_state(kind, x.shape[1], hs.shape[2])
+        st_new, _ = cells.step(kind, x[t], prev, p, **fwd_opts)
         states.append(st_new)
         st = st_new
     total = {k: np.zeros_like(v) for k, v in p.items()}
@@ -169,7 +170,7 @@ def test_stacked_bptt_matches_finite_differences(kinds):
     def loss():
         return loss_and_dhs(sequence.stacked_forward(layers, x)[0], y, W_yh, b_y)[0]
 
-    for (kind, p), g in zip(layers, grads):
+    for (_, p), g in zip(layers, grads):
         _check_all(loss, p, g)
     _check_all(loss, {}, {}, [("dx", dx, x)])
 

@@ -214,11 +214,11 @@ def stacked_forward(layers, x, states0=None, activation="tanh"):
     if states0 is not None and len(states0) != len(layers):
         raise ValueError(f"states0: expected {len(layers)} initial states (one per layer), got {len(states0)}")
     caches, inputs = [], x
-    for l, layer in enumerate(layers):
+    for i, layer in enumerate(layers):
         if not (isinstance(layer, (tuple, list)) and len(layer) == 2):
-            raise ValueError(f"layers[{l}]: expected a pair (kind, params), got {type(layer).__name__}")
+            raise ValueError(f"layers[{i}]: expected a pair (kind, params), got {type(layer).__name__}")
         kind, params = layer
-        inputs, cache = forward(kind, inputs, params, None if states0 is None else states0[l], activation)
+        inputs, cache = forward(kind, inputs, params, None if states0 is None else states0[i], activation)
         caches.append(cache)
     return inputs, caches
 
@@ -231,8 +231,8 @@ def stacked_backward(dhs_top, caches):
     """
     dstates0, grads = [None] * len(caches), [None] * len(caches)
     d = dhs_top
-    for l in range(len(caches) - 1, -1, -1):
-        d, dstates0[l], grads[l] = backward(d, caches[l])
+    for i in range(len(caches) - 1, -1, -1):                 # top layer first
+        d, dstates0[i], grads[i] = backward(d, caches[i])
     return d, dstates0, grads
 
 
