@@ -1,0 +1,75 @@
+"""`make student`: solution cells removed, everything else kept exactly."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TOOL = ROOT / "tools" / "student.py"
+
+
+def cell(kind, source, tags=(), **extra):
+    c = {"cell_type": kind, "metadata": {"tags": list(tags)} if tags else {}, "source": source, **extra}
+    if kind == "code":
+        c.setdefault("outputs", [])
+        c.setdefault("execution_count", None)
+    return c
+
+
+def notebook(*cells):
+    return {"cells": list(cells), "metadata": {"kernelspec": {"name": "python3"}},
+            "nbformat": 4, "nbformat_minor": 5}
+
+
+def run(*args):
+    return subprocess.run([sys.executable, str(TOOL), *map(str, args)], capture_output=True, text=True, check=False)
+
+
+def test_solution_cells_go_and_everything_else_stays(tmp_path):
+    stub = cell("code", "def f(x):\n    raise NotImplementedError", execution_count=3,
+                outputs=[{"output_type": "stream", "name": "stdout", "text": "[ex1] not attempted\n"}])
+    solution = cell("code", "def f(x):\n    return 2 * x", tags=["solution"], execution_count=4)
+    solution["metadata"]["jupyter"] = {"source_hidden": True}
+    other_tags = cell("code", "explorer()", tags=["nbval-ignore-output"], execution_count=5)
+    nb = notebook(cell("markdown", "# Exercise"), stub, solution, other_tags, cell("markdown", "Done."))
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "02_x.ipynb").write_text(json.dumps(nb))
+    (src / "notes.txt").write_text("not a notebook")
+
+    result = run(src, tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert "02_x.ipynb: 1 solution cell removed" in result.stdout
+    out = json.loads((tmp_path / "out" / "02_x.ipynb").read_text())
+    assert out["cells"] == [nb["cells"][i] for i in (0, 1, 3, 4)]
+    assert out["metadata"] == nb["metadata"] and out["nbformat"] == 4
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["02_x.ipynb"]
+
+
+def test_the_source_notebooks_are_not_touched(tmp_path):
+    path = tmp_path / "01_y.ipynb"
+    text = json.dumps(notebook(cell("code", "x = 1", tags=["solution"])))
+    path.write_text(text)
+    assert run(path, tmp_path / "out").returncode == 0
+    assert path.read_text() == text
+    assert json.loads((tmp_path / "out" / "01_y.ipynb").read_text())["cells"] == []
+
+
+@pytest.mark.parametrize("content", [None, "{not json", json.dumps({"worksheets": []})])
+def test_bad_input_is_reported_not_crashed_on(tmp_path, content):
+    path = tmp_path / "bad.ipynb"
+    if content is not None:
+        path.write_text(content)
+    result = run(path if content is not None else tmp_path / "missing", tmp_path / "out")
+    assert result.returncode == 2
+    assert result.stderr.startswith("student: ") and "Traceback" not in result.stderr
+
+
+def test_the_course_notebooks_have_hidden_solutions_only():
+    """Every solution cell in the course is collapsed, so the notebook reads as intended."""
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for c in json.loads(path.read_text())["cells"]:
+            if "solution" in c.get("metadata", {}).get("tags", []):
+                assert c["metadata"].get("jupyter", {}).get("source_hidden"), f"{path.name}: {c['source'][:60]}"
