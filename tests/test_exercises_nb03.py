@@ -51,6 +51,7 @@ def test_reach_answer_matches_truncated_gradients():
             reached = [t for t in range(T) if np.abs(W_hx[:, t]).max() > 0]
             expected = [t for t in range(T) if s in nb03.reach_answer(t, T, k1, k2)]
             assert reached == expected, (k1, k2, s)
+            assert reached == list(np.flatnonzero(bptt.truncation_reach(T, k1, k2)[s]))
 
 
 @pytest.mark.parametrize("check,answer", [(nb03.check_delta_step, nb03.delta_step_answer),

@@ -367,6 +367,21 @@ def truncated_gradients(cache, k1, k2):
     return grads
 
 
+def truncation_reach(T, k1, k2):
+    """Which losses reach which states under BPTT(k2; k1): a (T, T) bool array.
+
+    ``reach[s, t]`` is True when loss L_s sends gradient to state h_t (code
+    indices): t <= s and t lies in the window of the chunk that holds s, i.e.
+    t >= e - k2 + 1 where e is the chunk's last step. Full BPTT is the lower
+    triangle t <= s; truncation cuts it to a band of staircase shape.
+    """
+    _check_window(k1, k2)
+    s = np.arange(T)[:, None]
+    t = np.arange(T)[None, :]
+    end = np.minimum((s // k1 + 1) * k1 - 1, T - 1)
+    return (t <= s) & (t >= end - k2 + 1)
+
+
 def input_weight_gradient_by_lag(cache, k1=None, k2=None):
     """dL/dW_hx split by lag: entry [lag] collects what each loss L_t sends to step t - lag.
 
