@@ -47,6 +47,9 @@ test-unit: $(DEV_STAMP)
 test-notebooks: $(DEV_STAMP)
 	$(PY) -m pytest --nbval --nbval-current-env -p tests.nbval_budget notebooks -q
 
+# Every notebook in a real JupyterLab driven by Chromium (tests/browser/), screenshots
+# in build/browser/. Without chromium on PATH the run says in one line that it
+# skipped; with UNROLLED_REQUIRE_BROWSER=1 (as in .ci/run) a skip fails.
 test-browser: $(DEV_STAMP)
 	$(PY) -m pytest tests/browser -q
 

@@ -1,0 +1,1 @@
+"""Browser tests: every notebook in a real JupyterLab, every explorer moved."""

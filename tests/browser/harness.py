@@ -1,0 +1,425 @@
+"""Drive the course in a real JupyterLab, the way a learner meets it.
+
+Two pieces, used by the browser tests (and by nothing else):
+
+* :class:`LabServer` starts JupyterLab on 127.0.0.1, on a free port, with its
+  own token, in a temporary directory holding copies of the notebooks. Its
+  settings, workspaces and runtime files live in that directory too, so the
+  repository and the user's own Jupyter set-up are never touched. Autosave and
+  the news feed are off, and the notebook renders every cell (``windowingMode``
+  ``"none"``), so cells far below the fold exist in the page.
+* :func:`run_notebook` opens one notebook in a Chromium page, clicks "Restart
+  the kernel and run all cells", confirms, waits until the kernel is idle and
+  every cell has run, then checks that no cell shows an error and moves one
+  control of every explorer (``.unrolled-explorer``, see
+  ``unrolled.explorers.base``), requiring the readout and the figure to change.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# User-level JupyterLab settings for the test server (one file per plugin).
+SETTINGS = {
+    "@jupyterlab/docmanager-extension:plugin": {"autosave": False},
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},
+}
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def jupyter_env(home: Path) -> dict[str, str]:
+    """Environment for a JupyterLab server whose every writable path is under ``home``."""
+    env = dict(os.environ)
+    # Agg in the environment is inherited by the kernel and removes inline figures.
+    env.pop("MPLBACKEND", None)
+    for var, sub in [
+        ("JUPYTER_CONFIG_DIR", "config"),
+        ("JUPYTER_RUNTIME_DIR", "runtime"),
+        ("JUPYTERLAB_SETTINGS_DIR", "settings"),
+        ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"),
+        ("IPYTHONDIR", "ipython"),
+    ]:
+        (home / sub).mkdir(parents=True, exist_ok=True)
+        env[var] = str(home / sub)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None) -> None:
+    """Wait until ``url`` answers 200; raise with the reason if it never does."""
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the server exited with code {proc.returncode} before answering")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+                last = f"HTTP {r.status}"
+        except (urllib.error.URLError, OSError) as e:
+            last = str(e)
+        time.sleep(0.25)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s ({last})")
+
+
+class LabServer:
+    """One JupyterLab server on a temporary copy of the course.
+
+    ``home`` receives ``root/notebooks`` (and ``root/figures``, so relative image
+    links resolve), the settings and workspaces, and the server log.
+    """
+
+    def __init__(self, home: Path, notebooks: list[Path]):
+        self.home = home
+        self.root = home / "root"
+        self.token = secrets.token_hex(16)
+        self.port = 0
+        self.proc: subprocess.Popen | None = None
+        self.log_path = home / "jupyterlab.log"
+        (self.root / "notebooks").mkdir(parents=True)
+        for nb in notebooks:
+            shutil.copy2(nb, self.root / "notebooks" / nb.name)
+        if (ROOT / "figures").is_dir():
+            shutil.copytree(ROOT / "figures", self.root / "figures")
+        self.env = jupyter_env(home)
+        settings = Path(self.env["JUPYTERLAB_SETTINGS_DIR"])
+        for plugin, values in SETTINGS.items():
+            package, name = plugin.split(":")
+            path = settings / package / f"{name}.jupyterlab-settings"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(values, indent=2))
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 90.0) -> None:
+        for attempt in range(3):  # the free port can be taken between probe and bind
+            self.port = free_port()
+            argv = [
+                sys.executable, "-m", "jupyter", "lab", "--no-browser",
+                "--ServerApp.ip=127.0.0.1",
+                f"--ServerApp.port={self.port}",
+                "--ServerApp.port_retries=0",
+                f"--IdentityProvider.token={self.token}",
+                f"--ServerApp.root_dir={self.root}",
+                "--LabApp.expose_app_in_browser=True",
+            ]
+            if hasattr(os, "geteuid") and os.geteuid() == 0:
+                argv.append("--allow-root")
+            with open(self.log_path, "ab") as log:  # the server keeps its own copy of the handle
+                self.proc = subprocess.Popen(argv, cwd=self.root, env=self.env, stdin=subprocess.DEVNULL,
+                                             stdout=log, stderr=subprocess.STDOUT)
+            try:
+                wait_http(f"{self.base}/api/status?token={self.token}", timeout, self.proc)
+                return
+            except RuntimeError:
+                self.stop()
+                if attempt == 2:
+                    raise RuntimeError(f"JupyterLab did not start; its log:\n{self.log_tail()}") from None
+            except TimeoutError as e:
+                self.stop()
+                raise RuntimeError(f"{e}; JupyterLab's log:\n{self.log_tail()}") from None
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def api(self, method: str, path: str) -> object:
+        req = urllib.request.Request(f"{self.base}{path}", method=method,
+                                     headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            body = r.read()
+        return json.loads(body) if body else None
+
+    def shutdown_kernels(self) -> None:
+        """Shut down every session, so the next notebook gets the machine to itself."""
+        for session in self.api("GET", "/api/sessions"):
+            self.api("DELETE", f"/api/sessions/{session['id']}")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc = None
+
+
+@dataclass
+class Report:
+    """What one notebook run showed."""
+
+    notebook: str
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+    explorers: list[str] = field(default_factory=list)
+
+
+# -- the page ---------------------------------------------------------------
+
+# JavaScript run in the page. `window.jupyterapp` is there because the server
+# runs with --LabApp.expose_app_in_browser.
+_PANEL = """(path) => {
+  const app = window.jupyterapp;
+  if (!app) return null;
+  for (const w of app.shell.widgets('main')) {
+    if (w.context && w.context.path === path && w.sessionContext) return w;
+  }
+  return null;
+}"""
+
+JS_KERNEL_STATUS = f"""(path) => {{
+  const w = ({_PANEL})(path);
+  const k = w && w.sessionContext.session && w.sessionContext.session.kernel;
+  return k ? k.status : null;
+}}"""
+
+# What the notebook shows now: which code cells still wait to run, which run,
+# and every error output (cells tagged raises-exception are allowed one).
+JS_STATE = f"""(path) => {{
+  const w = ({_PANEL})(path);
+  const k = w.sessionContext.session && w.sessionContext.session.kernel;
+  const state = {{kernel: k ? k.status : null, running: 0, pending: 0, code: 0, errors: [], broken: []}};
+  w.content.widgets.forEach((cell, i) => {{
+    const m = cell.model;
+    if (m.type !== 'code') return;
+    const source = m.sharedModel.getSource();
+    const first = source.split('\\n')[0].slice(0, 60);
+    state.code += 1;
+    const prompt = cell.node.querySelector('.jp-InputPrompt');
+    if (prompt && prompt.textContent.includes('*')) state.running += 1;
+    else if (source.trim() && m.executionCount === null) state.pending += 1;
+    const tags = m.getMetadata('tags') || [];
+    for (let j = 0; j < m.outputs.length; j++) {{
+      const out = m.outputs.get(j).toJSON();
+      if (out.output_type === 'error' && !tags.includes('raises-exception'))
+        state.errors.push(`cell ${{i + 1}} (${{first}}): ${{out.ename}}: ${{out.evalue}}`);
+    }}
+    for (const node of cell.node.querySelectorAll('.jp-OutputArea-output')) {{
+      const text = node.textContent || '';
+      if (text.startsWith('Error displaying widget') || text.startsWith('Error rendering'))
+        state.broken.push(`cell ${{i + 1}} (${{first}}): ${{text.slice(0, 200)}}`);
+    }}
+  }});
+  return state;
+}}"""
+
+JS_FIGURE = """(panel) => {
+  const child = panel.closest('.jp-OutputArea-child');
+  const next = child && child.nextElementSibling;
+  const img = next && next.querySelector('img');
+  return img ? img.getAttribute('src') : null;
+}"""
+
+
+class NotebookFailure(AssertionError):
+    pass
+
+
+class Watcher:
+    """Collects console errors and the time of the last kernel websocket frame."""
+
+    def __init__(self, page):
+        self.console: list[str] = []
+        self.last_frame = time.monotonic()
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda err: self.console.append(f"uncaught: {err}"))
+        page.on("websocket", self._on_websocket)
+
+    def _on_console(self, msg) -> None:
+        if msg.type == "error":
+            loc = msg.location or {}
+            where = f" ({loc.get('url', '')}:{loc.get('lineNumber', '')})" if loc.get("url") else ""
+            self.console.append(f"{msg.text}{where}")
+
+    def _on_websocket(self, ws) -> None:
+        def touch(_payload):
+            self.last_frame = time.monotonic()
+        ws.on("framesent", touch)
+        ws.on("framereceived", touch)
+
+    def wait_quiet(self, page, seconds: float = 1.0, timeout: float = 20.0) -> None:
+        """Wait until no kernel message has gone either way for ``seconds``.
+
+        The kernel reports idle before the frontend has finished its own start-up
+        requests (the debugger asks the kernel for its state); restarting in
+        between makes JupyterLab log an error, so wait for real quiet.
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if time.monotonic() - self.last_frame >= seconds:
+                return
+            page.wait_for_timeout(100)
+
+
+def open_lab(page, server: LabServer) -> Watcher:
+    """Load JupyterLab in ``page`` and return the watcher of its console."""
+    watcher = Watcher(page)
+    page.goto(f"{server.base}/lab?token={server.token}")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started !== undefined"
+                           " && document.querySelector('#jp-main-dock-panel')", timeout=60_000)
+    page.evaluate("() => window.jupyterapp.restored")
+    return watcher
+
+
+def _wait(condition, timeout: float, what: str, page) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if condition():
+            return
+        if time.monotonic() > deadline:
+            raise NotebookFailure(f"timed out after {timeout:.0f} s waiting for {what}")
+        page.wait_for_timeout(150)
+
+
+def run_notebook(page, watcher: Watcher, server: LabServer, path: str, *,
+                 run_timeout: float = 90.0, explorer_timeout: float = 10.0,
+                 screenshot: Path | None = None) -> Report:
+    """Open ``path`` (relative to the server root), Restart & Run All, check, move explorers.
+
+    Returns a :class:`Report`; raises :class:`NotebookFailure` only when the
+    notebook cannot be driven at all (it never opens, never finishes).
+    """
+    report = Report(notebook=path)
+    start = time.monotonic()
+    first_console = len(watcher.console)
+    page.evaluate("(path) => window.jupyterapp.commands.execute('docmanager:open', {path, factory: 'Notebook'})",
+                  path)
+    _wait(lambda: page.evaluate(JS_KERNEL_STATUS, path) == "idle", 60, "the kernel to start", page)
+    watcher.wait_quiet(page)
+
+    # Clear the stored outputs first, so that every execution count seen later
+    # comes from this run; then the learner's button: Restart & Run All.
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+    page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) [data-command="notebook:restart-run-all"]').click()
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+
+    state: dict = {}
+
+    def finished() -> bool:
+        nonlocal state
+        state = page.evaluate(JS_STATE, path)
+        return (state["kernel"] == "idle" and state["running"] == 0
+                and (state["pending"] == 0 or bool(state["errors"])))
+
+    _wait(finished, run_timeout, "Restart & Run All to finish", page)
+    page.wait_for_timeout(300)  # one more look: nothing started again
+    _wait(finished, run_timeout, "Restart & Run All to finish", page)
+    report.errors += state["errors"] + state["broken"]
+    if state["pending"] and not state["errors"]:
+        report.errors.append(f"{state['pending']} code cells never ran")
+
+    # Every explorer: move one control; the readout and the figure must change.
+    panels = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .unrolled-explorer")
+    for i in range(panels.count()):
+        report.explorers.append(move_explorer(page, panels.nth(i), i, explorer_timeout))
+
+    if screenshot is not None:
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        if panels.count():
+            panels.first.scroll_into_view_if_needed()
+        page.screenshot(path=str(screenshot))
+    report.console = watcher.console[first_console:]
+    report.seconds = time.monotonic() - start
+    return report
+
+
+def move_explorer(page, panel, index: int, timeout: float) -> str:
+    """Move one control of ``panel``; return "ok: ..." or a description of what failed."""
+    panel.scroll_into_view_if_needed()
+    title = panel.locator(".widget-html-content").first.inner_text().strip()[:60]
+    name = f"explorer {index + 1} ({title})"
+    readout = panel.locator(".unrolled-readout")
+    if readout.count() != 1:
+        return f"{name}: expected one .unrolled-readout, found {readout.count()}"
+    before_text = readout.inner_text()
+    before_png = panel.evaluate(JS_FIGURE)
+    if not before_png:
+        return f"{name}: no figure (an image output right after the controls)"
+    how = _move_one_control(page, panel)
+    if how is None:
+        return f"{name}: no control that can be moved (slider, dropdown, toggle buttons, checkbox)"
+    deadline = time.monotonic() + timeout
+    text, png = before_text, before_png
+    while time.monotonic() < deadline:
+        text, png = readout.inner_text(), panel.evaluate(JS_FIGURE)
+        if text != before_text and png and png != before_png:
+            return f"ok: {name}: {how}"
+        page.wait_for_timeout(100)
+    missing = [what for what, same in (("the readout", text == before_text),
+                                       ("the figure", png == before_png)) if same]
+    return f"{name}: after {how}, {' and '.join(missing)} did not change within {timeout:.0f} s"
+
+
+CONTROLS = ", ".join(f":scope > .widget-{kind}" for kind in ("slider", "dropdown", "toggle-buttons", "checkbox"))
+
+
+def _move_one_control(page, panel) -> str | None:
+    """Move the explorer's first control, as a learner would; say what was done."""
+    controls = panel.locator(CONTROLS)
+    if not controls.count():
+        return None
+    control = controls.first
+    kind = control.get_attribute("class") or ""
+    if "widget-slider" in kind:
+        h = control.locator(".noUi-handle").first
+        now, top = h.get_attribute("aria-valuenow"), h.get_attribute("aria-valuemax")
+        key = "ArrowLeft" if now is not None and now == top else "ArrowRight"
+        h.focus()
+        page.keyboard.press(key)
+        return f"pressing {key} on a slider"
+    if "widget-dropdown" in kind:
+        select = control.locator("select")
+        current = select.input_value()
+        for value in select.locator("option").evaluate_all("(os) => os.map(o => o.value)"):
+            if value != current:
+                select.select_option(value=value)
+                return f"choosing {value!r} in a dropdown"
+        return None
+    if "widget-toggle-buttons" in kind:
+        button = control.locator("button:not(.mod-active)").first
+        label = button.inner_text()
+        button.click()
+        return f"clicking the toggle button {label!r}"
+    control.locator("input").first.click()
+    return "clicking a checkbox"
+
+
+def close_notebook(page, server: LabServer, path: str) -> None:
+    """Close the notebook without saving and shut its kernel down."""
+    page.evaluate(f"(path) => {{ const w = ({_PANEL})(path); if (w) w.dispose(); }}", path)
+    server.shutdown_kernels()

@@ -1,0 +1,88 @@
+"""The browser harness itself: it must see what it is there to see.
+
+A notebook written here (never in notebooks/) has three explorers built on
+``unrolled.explorers.base.Explorer`` - two sound ones (first control a dropdown,
+or a slider at its maximum) and one whose callback raises once a control
+moves - an empty code cell, and a last cell that raises. The harness must pass
+the sound explorers (so the in-place figure update works in this JupyterLab),
+report the broken one, and report the error cell.
+"""
+import nbformat
+
+from tests.browser.conftest import SCREENSHOTS
+
+SETUP = '''\
+import numpy as np
+import ipywidgets as widgets
+from unrolled.explorers.base import Explorer
+
+
+def compute(a, kind):
+    x = np.linspace(0.0, 1.0, 50)
+    y = x ** a if kind == "power" else np.sin(3 * a * x)
+    return {"x": x, "y": y, "readout": f"a = {a:.2f}, {kind}: mean {y.mean():.3f}"}
+
+
+def draw(result, fig):
+    fig.add_subplot().plot(result["x"], result["y"])
+'''
+
+SOUND = '''\
+Explorer("dropdown", {"kind": widgets.Dropdown(options=["power", "sine"], description="kind"),
+                      "a": widgets.FloatSlider(value=1.0, min=0.5, max=3.0, step=0.25)},
+         lambda kind, a: compute(a, kind), draw)
+'''
+
+SLIDER = '''\
+Explorer("slider", {"a": widgets.FloatSlider(value=3.0, min=0.5, max=3.0, step=0.25),
+                    "kind": widgets.Dropdown(options=["power", "sine"], description="kind")},
+         compute, draw)
+'''
+
+BROKEN = '''\
+def broken(a):
+    if a != 1.0:
+        raise RuntimeError("the callback is broken")
+    return compute(a, "power")
+
+
+Explorer("broken", {"a": widgets.FloatSlider(value=1.0, min=0.5, max=3.0, step=0.25)}, broken, draw)
+'''
+
+RAISES = 'raise ValueError("a deliberate error")'
+
+
+def write_fixture(path):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell("# Harness self-test")]
+    nb.cells += [nbformat.v4.new_code_cell(src) for src in (SETUP, SOUND, SLIDER, BROKEN, "", RAISES)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))
+
+
+def test_harness_sees_broken_explorer_and_error(lab):
+    write_fixture(lab.server.root / "selftest" / "harness_check.ipynb")
+    report = lab.run("selftest/harness_check.ipynb", run_timeout=60, explorer_timeout=4,
+                     screenshot=SCREENSHOTS / "selftest_harness_check.png")
+
+    assert len(report.explorers) == 3, report.explorers
+    dropdown, slider, broken = report.explorers
+    assert dropdown == "ok: explorer 1 (dropdown): choosing 'sine' in a dropdown", dropdown
+    # the slider starts at its maximum, so the harness moves it down
+    assert slider == "ok: explorer 2 (slider): pressing ArrowLeft on a slider", slider
+    assert broken.startswith("explorer 3 (broken): after pressing ArrowRight"), broken
+    assert broken.endswith("the readout and the figure did not change within 4 s"), broken
+
+    assert len(report.errors) == 1, report.errors
+    assert report.errors[0].startswith("cell 7 (raise ValueError"), report.errors
+    assert report.errors[0].endswith("ValueError: a deliberate error"), report.errors
+    assert report.console == [], report.console
+
+
+def test_harness_hears_the_console(lab):
+    before = len(lab.watcher.console)
+    lab.page.evaluate("() => console.error('harness self-test: a console error')")
+    lab.page.wait_for_timeout(200)
+    assert [c for c in lab.watcher.console[before:] if "harness self-test" in c] == [
+        "harness self-test: a console error"]
