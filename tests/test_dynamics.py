@@ -1,7 +1,6 @@
 """Tests for unrolled.dynamics: Jacobian products, spectra, bounds, overflow-free norms."""
 import numpy as np
 import pytest
-
 from unrolled import activations, dynamics
 
 ACTS = ["linear", "tanh", "sigmoid", "relu"]
