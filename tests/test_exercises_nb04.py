@@ -1,0 +1,95 @@
+"""Checkers of notebook 04: right answers pass, stubs are 'not attempted', each usual mistake is named."""
+import numpy as np
+import pytest
+from unrolled import dynamics, optim
+from unrolled.exercises import nb04
+
+GAMMA = {"tanh": 1.0, "relu": 1.0, "sigmoid": 0.25}
+
+
+def stub(*args):
+    raise NotImplementedError
+
+
+# ---------------------------------------------------------------- 04.1
+
+def bound_right(act, w_hh, w_hx, k):
+    return GAMMA[act] ** (k + 1) * abs(w_hh) ** k * abs(w_hx)
+
+
+@pytest.mark.parametrize("fn, words", [
+    (lambda a, w_hh, w_hx, k: abs(w_hh) ** k * w_hx, "001's statement"),
+    (lambda a, w_hh, w_hx, k: GAMMA[a] ** (k + 1) * abs(w_hh) ** k * w_hx, "absolute value too"),
+    (lambda a, w_hh, w_hx, k: abs(w_hh) ** k * abs(w_hx), "at most 1/4"),
+    (lambda a, w_hh, w_hx, k: GAMMA[a] ** k * abs(w_hh) ** k * abs(w_hx), "k + 1 activations"),
+    (lambda a, w_hh, w_hx, k: GAMMA[a] ** (k + 1) * abs(w_hh) ** (k + 1) * abs(w_hx), "one w_hh too many"),
+    (lambda a, w_hh, w_hx, k: GAMMA[a] ** (k + 1) * w_hh ** k * abs(w_hx), "w_hh needs an absolute"),
+])
+def test_bound_mistakes_are_named(fn, words):
+    v = nb04.check_single_neuron_bound(fn)
+    assert v.status == "wrong" and words in v.message
+
+
+def test_bound_right_stub_and_unknown():
+    assert nb04.check_single_neuron_bound(bound_right).correct
+    assert nb04.check_single_neuron_bound(dynamics.single_neuron_bound).correct
+    assert nb04.check_single_neuron_bound(stub).status == "not attempted"
+    v = nb04.check_single_neuron_bound(lambda a, w_hh, w_hx, k: 2.0)
+    assert v.status == "wrong" and "the bound is" in v.message
+
+
+# ---------------------------------------------------------------- 04.2
+
+def product_right(W, fprimes):
+    M = np.eye(W.shape[0])
+    for f in fprimes:
+        M = (f[:, None] * W) @ M
+    return M
+
+
+def test_jacobian_product_right_and_stub():
+    assert nb04.check_jacobian_product(product_right).correct
+    assert nb04.check_jacobian_product(stub).status == "not attempted"
+
+
+@pytest.mark.parametrize("fn, words", [
+    (lambda W, fp: product_right(W, fp).T, "backward pass"),
+    (lambda W, fp: np.linalg.multi_dot([np.eye(len(W))] + [f[:, None] * W for f in fp]), "order is reversed"),
+    (lambda W, fp: np.linalg.multi_dot([np.eye(len(W))] + [W * f[None, :] for f in fp[::-1]]), "wrong side"),
+    (lambda W, fp: np.linalg.matrix_power(W, len(fp)), "derivatives are missing"),
+    (lambda W, fp: product_right(W, np.vstack([np.ones((1, len(W))), fp[:-1]])), "off by one"),
+    (lambda W, fp: np.zeros((2, 2)), "shape"),
+])
+def test_jacobian_product_mistakes_are_named(fn, words):
+    v = nb04.check_jacobian_product(fn)
+    assert v.status == "wrong" and words in v.message
+
+
+# ---------------------------------------------------------------- 04.3
+
+def clip_right(grads, max_norm):
+    norm = np.sqrt(sum(np.sum(g ** 2) for g in grads.values()))
+    return {k: g * min(1.0, max_norm / norm) for k, g in grads.items()}
+
+
+def test_clip_right_stub_and_library():
+    assert nb04.check_clip_global_norm(clip_right).correct
+    assert nb04.check_clip_global_norm(lambda g, m: optim.clip_global_norm(g, m)[0]).correct
+    assert nb04.check_clip_global_norm(stub).status == "not attempted"
+
+
+def _always(grads, max_norm):
+    norm = np.sqrt(sum(np.sum(g ** 2) for g in grads.values()))
+    return {k: g * max_norm / norm for k, g in grads.items()}
+
+
+@pytest.mark.parametrize("fn, words", [
+    (lambda g, m: optim.clip_elementwise(g, m), "elementwise"),
+    (lambda g, m: {k: v * min(1.0, m / np.linalg.norm(v)) for k, v in g.items()}, "its own norm"),
+    (lambda g, m: {k: v * m / sum(np.sum(u ** 2) for u in g.values()) for k, v in g.items()}, "square root"),
+    (_always, "left as it is"),
+    (lambda g, m: [1, 2], "expected a dict"),
+])
+def test_clip_mistakes_are_named(fn, words):
+    v = nb04.check_clip_global_norm(fn)
+    assert v.status == "wrong" and words in v.message
