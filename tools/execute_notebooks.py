@@ -5,7 +5,8 @@ static export. Volatile metadata is normalised so that a re-run changes the
 file only where an output really changed:
 
 * no per-cell timing metadata;
-* widget model ids (random UUIDs on every run) renamed in order of appearance;
+* widget model ids (random UUIDs on every run) renamed in an order fixed by the
+  notebook's structure (see ``widget_order``), references included;
 * the kernel's reported Python patch version left as the kernel says it.
 """
 import argparse
@@ -18,15 +19,65 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-UUID = re.compile(r"\b[0-9a-f]{32}\b")
+# A widget model id: 32 hex digits. Not \b-delimited: references read "IPY_MODEL_<id>".
+UUID = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def widget_order(nb: dict) -> list[str]:
+    """The widget model ids in an order that does not depend on the (random) ids themselves.
+
+    First the widgets the cells display, in cell order, each followed depth-first
+    by the models its state refers to (``IPY_MODEL_<id>``: children, layout,
+    style); then any model nothing displays, ordered by its content.
+    """
+    state = nb.get("metadata", {}).get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(model_id: str) -> None:
+        if model_id not in seen:
+            seen.add(model_id)
+            order.append(model_id)
+            walk(state.get(model_id, {}).get("state", {}))
+
+    def walk(value) -> None:
+        if isinstance(value, str) and value.startswith("IPY_MODEL_"):
+            visit(value[len("IPY_MODEL_"):])
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, dict):
+            for key in sorted(value):
+                walk(value[key])
+
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            if view and "model_id" in view:
+                visit(view["model_id"])
+    masked = {m: UUID.sub("", json.dumps(state[m], sort_keys=True)) for m in state}
+    for model_id in sorted(set(state) - seen, key=lambda m: masked[m]):
+        visit(model_id)
+    return order
 
 
 def normalise_widget_ids(text: str) -> str:
-    """Map every widget model id to a stable id that depends only on its order."""
+    """Rename every widget model id to a stable one (1, 2, 3 ... as 32 hex digits).
+
+    ``text`` is the notebook's JSON; the result is the same JSON with the ids
+    renamed in :func:`widget_order` (and any other 32-hex-digit id in order of
+    appearance), dumped with sorted keys so that the widget state's order does
+    not depend on the random ids either. Idempotent.
+    """
     mapping: dict[str, str] = {}
+    for model_id in widget_order(json.loads(text)):
+        mapping.setdefault(model_id, f"{len(mapping) + 1:032x}")
     for match in UUID.finditer(text):
         mapping.setdefault(match.group(0), f"{len(mapping) + 1:032x}")
-    return UUID.sub(lambda m: mapping[m.group(0)], text)
+    renamed = json.loads(UUID.sub(lambda m: mapping[m.group(0)], text))
+    return json.dumps(renamed, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def execute(path: Path, timeout: int) -> float:

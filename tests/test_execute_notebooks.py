@@ -1,0 +1,64 @@
+"""tools/execute_notebooks.py: a re-run must not change a notebook whose outputs did not change.
+
+Widget model ids are random on every run; the stored notebook must come out the
+same whatever ids the kernel picked, with every reference still pointing at a model.
+"""
+import importlib.util
+import json
+import random
+import re
+from pathlib import Path
+
+TOOL = Path(__file__).resolve().parent.parent / "tools" / "execute_notebooks.py"
+spec = importlib.util.spec_from_file_location("execute_notebooks", TOOL)
+execute_notebooks = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(execute_notebooks)
+
+
+def run_once(seed: int) -> str:
+    """A notebook as nbclient stores it after one run: two explorers, fresh random ids, sorted keys."""
+    rng = random.Random(seed)
+    new = lambda: f"{rng.getrandbits(128):032x}"  # noqa: E731
+    state, cells = {}, []
+    for title in ("first", "second"):
+        layout, slider, label, box = new(), new(), new(), new()
+        state[layout] = {"model_name": "LayoutModel", "state": {}}
+        state[slider] = {"model_name": "FloatSliderModel",
+                         "state": {"layout": f"IPY_MODEL_{layout}", "value": 1.0}}
+        state[label] = {"model_name": "HTMLModel",
+                        "state": {"value": f"<b>{title}</b>", "layout": f"IPY_MODEL_{layout}"}}
+        state[box] = {"model_name": "VBoxModel",
+                      "state": {"children": [f"IPY_MODEL_{label}", f"IPY_MODEL_{slider}"]}}
+        cells.append({"cell_type": "code", "metadata": {}, "source": title, "execution_count": 1, "outputs": [
+            {"output_type": "display_data", "metadata": {},
+             "data": {"text/plain": "VBox(...)",
+                      "application/vnd.jupyter.widget-view+json": {"model_id": box, "version_major": 2}}}]})
+    orphan = new()
+    state[orphan] = {"model_name": "LayoutModel", "state": {"width": "10px"}}
+    nb = {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
+          "metadata": {"widgets": {"application/vnd.jupyter.widget-state+json": {"state": state}}}}
+    return json.dumps(nb, indent=1, sort_keys=True) + "\n"
+
+
+def test_two_runs_with_different_random_ids_store_the_same_file():
+    first = execute_notebooks.normalise_widget_ids(run_once(1))
+    assert execute_notebooks.normalise_widget_ids(run_once(2)) == first
+    assert execute_notebooks.normalise_widget_ids(first) == first  # idempotent
+
+
+def test_references_still_point_at_models_and_ids_follow_the_cells():
+    nb = json.loads(execute_notebooks.normalise_widget_ids(run_once(3)))
+    state = nb["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    assert len(state) == 9
+    refs = re.findall(r"IPY_MODEL_([0-9a-f]{32})", json.dumps(state))
+    assert refs and set(refs) <= set(state)
+    first_box = nb["cells"][0]["outputs"][0]["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
+    assert first_box == f"{1:032x}"
+    assert state[first_box]["model_name"] == "VBoxModel"
+    assert state[f"{9:032x}"]["state"] == {"width": "10px"}  # the model nothing displays comes last
+
+
+def test_text_without_widgets_is_only_reformatted():
+    empty = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    text = json.dumps(empty, indent=1, sort_keys=True) + "\n"
+    assert execute_notebooks.normalise_widget_ids(text) == text
