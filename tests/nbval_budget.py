@@ -7,14 +7,32 @@
    series). This machine is shared and noisy, so going over the budget prints
    a warning; going over twice the budget fails, because that is a change in
    the notebook, not noise.
+3. Cells run with ``store_history=True``, as in Jupyter, so a trailing ``;``
+   silences a result under nbval too (see ``_execute_like_jupyter``).
 """
 import time
 from collections import defaultdict
 from pathlib import Path
 
+import nbval.kernel
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def _execute_like_jupyter(self, cell_input, allow_stdin=None):
+    """Run a cell as Jupyter does: with ``store_history=True``.
+
+    nbval 0.11 sends ``store_history=False``, and IPython decides whether a
+    trailing ``;`` silences a cell's result by looking at the last input in the
+    history; without it, ``plot(...);`` or ``check(...);`` shows a result under
+    nbval that Jupyter (and the stored notebook) does not have.
+    """
+    return self.kc.execute(cell_input, store_history=True, allow_stdin=allow_stdin, stop_on_error=False)
+
+
+nbval.kernel.RunningKernel.execute_cell_input = _execute_like_jupyter
+
 LONG = ("07_", "09_")
 SERIES_BUDGET = 300.0
 
