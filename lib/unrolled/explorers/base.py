@@ -84,7 +84,12 @@ class Explorer:
         png = render_png(self.draw, self.result, self.figsize)
         self.seconds = time.perf_counter() - start
         text = self.result.get("message") or self.result.get("readout", "")
-        self.readout.value = f"{text} <span style='color:#888'>(updated in {1000 * self.seconds:.0f} ms)</span>"
+        # The time is shown only for updates of a figure already on the page: the first
+        # render is stored in the notebook's widget state, where a timing would change
+        # the file on every run.
+        timing = (f" <span style='color:#888'>(updated in {1000 * self.seconds:.0f} ms)</span>"
+                  if self._handle is not None else "")
+        self.readout.value = f"{text}{timing}"
         if self._handle is not None:
             self._handle.update(Image(data=png))
         return png
