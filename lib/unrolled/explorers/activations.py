@@ -11,44 +11,29 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
+from unrolled import activations as act
 from unrolled.explorers.base import Explorer
 
-NAMES = ("tanh", "sigmoid", "relu", "linear")
+NAMES = act.NAMES
 
-#: max |f'| over all inputs
-GAMMA = {"tanh": 1.0, "sigmoid": 0.25, "relu": 1.0, "linear": 1.0}
+#: max |f'| over all inputs (the library's ``activations.GAMMA``)
+GAMMA = act.GAMMA
 
 #: inputs beyond this are not interesting (every f' here is flat or 0) and the slider stops there
 LIMIT = 20.0
 POINTS = 401
 
 
-def _sigmoid(a):
-    return 0.5 * (1.0 + np.tanh(0.5 * a))  # = 1 / (1 + e^-a), without overflow for large |a|
-
-
 def values(activation: str, a):
-    """``(f(a), f'(a))`` for one of :data:`NAMES`; f' of ReLU at 0 is taken as 0.
+    """``(f(a), f'(a))`` for one of :data:`NAMES`, from the library's activations.
 
+    The slope comes from the output, as in a backward pass; ReLU's slope at 0 is 0.
     Squares of tiny numbers may underflow to 0, which is the right answer here.
     """
     a = np.asarray(a, dtype=float)
     with np.errstate(under="ignore"):
-        return _values(activation, a)
-
-
-def _values(activation, a):
-    if activation == "tanh":
-        y = np.tanh(a)
-        return y, 1.0 - y * y
-    if activation == "sigmoid":
-        y = _sigmoid(a)
-        return y, y * (1.0 - y)
-    if activation == "relu":
-        return np.maximum(a, 0.0), (a > 0).astype(float)
-    if activation == "linear":
-        return a.copy(), np.ones_like(a)
-    raise ValueError(f"activation: expected one of {list(NAMES)}, got {activation!r}")
+        y = act.get(activation)(a)
+        return y, act.derivative(activation, y)
 
 
 def compute(activation: str = "tanh", x_range=(-5.0, 5.0)) -> dict:
