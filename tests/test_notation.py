@@ -54,3 +54,17 @@ def test_one_note_keeps_only_the_rows_it_uses():
 def test_unknown_notes_are_refused(notes):
     with pytest.raises(ValueError, match="notes"):
         notation.table(notes)
+
+
+def test_library_names_in_the_code_column_exist():
+    """`module.name` in the table must be a real name in the library, so the table cannot drift from it."""
+    import importlib
+
+    found = 0
+    for sym in notation.SYMBOLS:
+        for module, name in re.findall(r"`(\w+)\.(\w+)", sym.code):
+            if module in ("np", "x", "W_hx"):
+                continue
+            assert hasattr(importlib.import_module(f"unrolled.{module}"), name), f"{module}.{name}"
+            found += 1
+    assert found >= 3
