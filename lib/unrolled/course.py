@@ -166,9 +166,16 @@ README_END = "<!-- end of course map -->"
 _BLOCK = re.compile(re.escape(README_START) + r"\n.*?\n" + re.escape(README_END), re.DOTALL)
 
 
+def notes_table() -> str:
+    """The lecture notes, by number, as a Markdown table."""
+    rows = [f"| {number} | {what} |" for number, what in NOTES.items()]
+    return "\n".join(["| note | what it is |", "|---|---|", *rows])
+
+
 def readme_block() -> str:
-    """The README's course map, markers included."""
-    return f"{README_START}\n{markdown_table(status=False)}\n{README_END}"
+    """The README's course map and list of notes, markers included."""
+    return (f"{README_START}\n{markdown_table(status=False)}\n\n"
+            f"The lecture notes, cited by number:\n\n{notes_table()}\n{README_END}")
 
 
 def update_readme(path: Path) -> bool:
