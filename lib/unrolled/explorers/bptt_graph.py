@@ -76,6 +76,7 @@ def _edges(ax, starts, ends, colors, widths, gap=0.2):
 
 def draw(result: dict, fig) -> None:
     """Top: the unrolled graph, paths into h_step highlighted. Bottom: one bar per loss."""
+    fig.set_layout_engine(None)        # fixed margins: a layout engine makes savefig draw twice
     if "message" in result:
         ax = fig.add_subplot(1, 1, 1)
         ax.axis("off")
@@ -83,7 +84,8 @@ def draw(result: dict, fig) -> None:
         return
     T, k = result["T"], result["step"]
     norms, shares = result["norms"], result["shares"]
-    top, bottom = fig.subplots(2, 1, height_ratios=[1.25, 1])
+    top, bottom = fig.subplots(2, 1, gridspec_kw={"height_ratios": [1.25, 1], "left": 0.08, "right": 0.98,
+                                                  "bottom": 0.07, "top": 0.93, "hspace": 0.3})
     hot, cold = np.array(to_rgba(COLORS["approx"])), np.array(to_rgba("#bbbbbb"))
     biggest = norms.max() if norms.max() > 0 else 1.0
     weight = norms / biggest
