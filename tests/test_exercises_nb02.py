@@ -64,7 +64,8 @@ def backtrace_off_by_one(back, v_last):
     (backtrace_off_by_one, "off by one"),
     (lambda back, v: backtrace_ok(back, -v), "last tag is wrong"),
     (lambda back, v: backtrace_ok(back, v)[1:], "shape"),
-    (lambda back, v: np.r_[(backtrace_ok(back, v)[0] + 1) % back.shape[1], backtrace_ok(back, v)[1:]], "goes wrong at step t=1"),
+    (lambda back, v: np.r_[(backtrace_ok(back, v)[0] + 1) % back.shape[1], backtrace_ok(back, v)[1:]],
+     "goes wrong at step t=1"),
 ])
 def test_backtrace_diagnoses(fn, words):
     v = nb02.check_backtrace(fn)

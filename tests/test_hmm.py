@@ -39,8 +39,8 @@ def brute_posteriors(initial, A, E, obs):
     return filt, smooth, paths, lj
 
 
-CASES = [(seed, N, V, T, zeros) for seed, (N, V, T) in enumerate([(2, 2, 1), (2, 3, 5), (3, 4, 6), (4, 3, 5), (3, 5, 7)])
-         for zeros in (False, True)]
+SIZES = [(2, 2, 1), (2, 3, 5), (3, 4, 6), (4, 3, 5), (3, 5, 7)]   # (N tags, V words, T steps)
+CASES = [(seed, N, V, T, zeros) for seed, (N, V, T) in enumerate(SIZES) for zeros in (False, True)]
 
 
 @pytest.mark.parametrize("seed,N,V,T,zeros", CASES)

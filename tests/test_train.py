@@ -71,7 +71,10 @@ def test_fit_stops_on_nan_and_checks_its_arguments():
 
     with pytest.raises(FloatingPointError, match="step 1"):
         train.fit(exploding, {"w": np.zeros(3)}, optim.SGD(lr=0.1), batches, 3, progress=False)
-    ok = (lambda p, b: (0.0, {"w": np.zeros(3)}))
+
+    def ok(params, batch):
+        return 0.0, {"w": np.zeros(3)}
+
     with pytest.raises(TypeError, match="params"):
         train.fit(ok, [], optim.SGD(), batches, 3, progress=False)
     with pytest.raises(TypeError, match="optimizer"):

@@ -149,6 +149,9 @@ def _log(P):
         return np.log(P)
 
 
+# HMM probabilities may be exactly 0, so their logarithms may be -inf. activations.softmax and
+# activations.logsumexp are written for finite input; these two also accept -inf entries and
+# rows that are entirely -inf (an impossible state gets probability 0, never NaN).
 def _softmax(z, axis=-1):
     z = np.asarray(z, dtype=float)
     m = np.max(z, axis=axis, keepdims=True)
@@ -237,14 +240,14 @@ def filter(initial, A, E, obs, domain: str = "linear"):
             post[t] = belief
     else:
         logA, logE = _log(A), _log(E)
-        l = np.broadcast_to(_log(initial), (B, A.shape[0])) + logE[:, obs[0]].T
+        log_alpha = np.broadcast_to(_log(initial), (B, A.shape[0])) + logE[:, obs[0]].T
         for t in range(T):
             if t > 0:
-                l = _logsumexp(l[:, :, None] + logA[None], axis=1) + logE[:, obs[t]].T
-            if np.any(np.all(np.isneginf(l), axis=1)):
+                log_alpha = _logsumexp(log_alpha[:, :, None] + logA[None], axis=1) + logE[:, obs[t]].T
+            if np.any(np.all(np.isneginf(log_alpha), axis=1)):
                 _impossible(t)
-            post[t] = _softmax(l, axis=1)
-        loglik = _logsumexp(l, axis=1)
+            post[t] = _softmax(log_alpha, axis=1)
+        loglik = _logsumexp(log_alpha, axis=1)
     if single:
         return post[:, 0], float(loglik[0])
     return post, loglik

@@ -98,7 +98,8 @@ def check_backtrace(fn, seed: int = 0) -> Verdict:
         expected = hmm.backtrace(back, v_last)
         got = np.asarray(got)
         if got.shape != expected.shape:
-            return report(Verdict(BACKTRACE, "wrong", f"path has shape {got.shape}, expected {expected.shape} (one tag per step)"))
+            return report(Verdict(BACKTRACE, "wrong",
+                                  f"path has shape {got.shape}, expected {expected.shape} (one tag per step)"))
         if np.array_equal(got, expected):
             continue
         T = len(expected)
