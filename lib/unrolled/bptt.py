@@ -78,6 +78,9 @@ def _check_window(k1, k2):
     for name, k in (("k1", k1), ("k2", k2)):
         if not isinstance(k, (int, np.integer)) or k < 1:
             raise ValueError(f"{name}: expected a positive integer, got {k!r}")
+    if k2 < k1:      # as sequence.truncated_backward: every chunk's losses inside its window
+        raise ValueError(f"k2: expected k2 >= k1 so each chunk's own losses are backpropagated, "
+                         f"got k1={k1}, k2={k2}")
 
 
 # ---------------------------------------------------------------------- model
