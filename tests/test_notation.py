@@ -68,3 +68,28 @@ def test_library_names_in_the_code_column_exist():
             assert hasattr(importlib.import_module(f"unrolled.{module}"), name), f"{module}.{name}"
             found += 1
     assert found >= 3
+
+
+def test_notebooks_show_the_current_table():
+    """A notebook stores the table it showed; after a change here, every notebook that shows it must be re-run.
+
+    Checked here too (nbval would also fail) to say which notebook and what to do.
+    """
+    import ast
+    import json
+    from pathlib import Path
+
+    stale = []
+    for path in sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            source = "".join(cell["source"])
+            if cell["cell_type"] != "code" or "notation.show(" not in source:
+                continue
+            python = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+            calls = [node for node in ast.walk(ast.parse(python))
+                     if isinstance(node, ast.Call) and ast.unparse(node.func) == "notation.show"]
+            notes = ast.literal_eval(calls[0].args[0]) if calls[0].args else None
+            shown = [out["data"]["text/markdown"] for out in cell["outputs"] if "text/markdown" in out.get("data", {})]
+            if shown and "".join(shown[0]) != notation.table(notes):
+                stale.append(path.name)
+    assert not stale, f"re-execute {stale} (tools/execute_notebooks.py): they show an older notation table"

@@ -13,6 +13,10 @@ course fixes one, stated in notebook 00:
 :data:`SYMBOLS` holds one row per idea; :func:`table` renders it, or just the
 columns for the notes a notebook follows, as a Markdown table, so every
 notebook can carry the part of the map it needs without copying it.
+
+Every notebook stores the table it showed, and nbval compares it: after
+changing a row, re-execute each notebook that calls :func:`show`
+(``tests/test_notation.py`` names the ones left behind).
 """
 from __future__ import annotations
 
