@@ -93,13 +93,16 @@ def draw(result: dict, fig) -> None:
 def explorer(words=DEFAULT_SENTENCE, transition_sharpness: float = 1.0,
              emission_sharpness: float = 1.0) -> Explorer:
     """The widget: a sentence picked from the vocabulary and two sharpness sliders."""
+    wide = {"description_width": "initial"}
     controls = {
         "words": widgets.TagsInput(value=list(words), allowed_tags=list(hmm.WORDS), allow_duplicates=True,
                                    description="sentence"),
         "transition_sharpness": widgets.FloatSlider(value=transition_sharpness, min=0.0, max=4.0, step=0.1,
-                                                    description="transitions", continuous_update=False),
+                                                    description="transition sharpness β", style=wide,
+                                                    continuous_update=False),
         "emission_sharpness": widgets.FloatSlider(value=emission_sharpness, min=0.0, max=4.0, step=0.1,
-                                                  description="emissions", continuous_update=False),
+                                                  description="emission sharpness β", style=wide,
+                                                  continuous_update=False),
     }
     return Explorer("Exact filter vs the lecture's RNN (sharpness 1 = the lecture's HMM)",
                     controls, compute, draw, figsize=(9, 3.4))
