@@ -94,7 +94,7 @@ def draw(result: dict, fig) -> None:
     right.set_ylim(-0.05, 1.15)
     right.set_title("slope f'(x)")
     right.set_xlabel("x")
-    right.legend(loc="upper right")
+    right.legend(loc="center right")
 
 
 def explorer(activation: str = "tanh", x_range=(-5.0, 5.0)) -> Explorer:

@@ -72,7 +72,7 @@ def draw(result: dict, fig) -> None:
 
     axes = fig.subplots(1, 2, sharey=True)
     T = len(result["words"])
-    panels = [("exact filter  P(Y_t | x_1..x_t)", result["exact"]),
+    panels = [("exact filter P(Y_t | x_1..x_t), Viterbi path boxed", result["exact"]),
               ("lecture's RNN  softmax(U h + W x)", result["approx"])]
     for ax, (title, P) in zip(axes, panels):
         ax.imshow(P.T, vmin=0, vmax=1, cmap="Blues", aspect="auto")
@@ -86,8 +86,6 @@ def draw(result: dict, fig) -> None:
         ax.set_title(title)
     for t, j in enumerate(result["viterbi"]):
         axes[0].add_patch(Rectangle((t - 0.45, j - 0.45), 0.9, 0.9, fill=False, lw=2, ec="#d62728"))
-    axes[0].plot([], [], "s", mfc="none", mec="#d62728", mew=2, label="Viterbi path")
-    axes[0].legend(loc="upper left", bbox_to_anchor=(0, -0.12), fontsize=8)
 
 
 def explorer(words=DEFAULT_SENTENCE, transition_sharpness: float = 1.0,
