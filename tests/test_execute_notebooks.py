@@ -62,3 +62,21 @@ def test_text_without_widgets_is_only_reformatted():
     empty = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     text = json.dumps(empty, indent=1, sort_keys=True) + "\n"
     assert execute_notebooks.normalise_widget_ids(text) == text
+
+
+def test_consecutive_streams_are_merged_and_order_is_kept():
+    import nbformat
+
+    def stream(name, text):
+        return nbformat.v4.new_output("stream", name=name, text=text)
+
+    figure = nbformat.v4.new_output("display_data", data={"text/plain": "<Figure>"})
+    cell = nbformat.v4.new_code_cell("...", outputs=[stream("stdout", "a\n"), stream("stdout", "b\n"), figure,
+                                                     stream("stdout", "c\n"), stream("stderr", "w\n"),
+                                                     stream("stderr", "x\n")])
+    nb = nbformat.v4.new_notebook(cells=[cell, nbformat.v4.new_markdown_cell("text")])
+    execute_notebooks.merge_adjacent_streams(nb)
+    outputs = nb.cells[0].outputs
+    assert [(o.output_type, o.get("name"), o.get("text")) for o in outputs] == [
+        ("stream", "stdout", "a\nb\n"), ("display_data", None, None),
+        ("stream", "stdout", "c\n"), ("stream", "stderr", "w\nx\n")]

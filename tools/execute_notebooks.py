@@ -5,6 +5,8 @@ static export. Volatile metadata is normalised so that a re-run changes the
 file only where an output really changed:
 
 * no per-cell timing metadata;
+* consecutive stream outputs of one cell merged (the kernel splits printed text
+  into messages as timing dictates, so the split differs from run to run);
 * widget model ids (random UUIDs on every run) renamed in an order fixed by the
   notebook's structure (see ``widget_order``), references included;
 * the kernel's reported Python patch version left as the kernel says it.
@@ -80,6 +82,22 @@ def normalise_widget_ids(text: str) -> str:
     return json.dumps(renamed, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def merge_adjacent_streams(nb) -> None:
+    """Merge each run of consecutive stream outputs with the same name (stdout, stderr) into one."""
+    for cell in nb.cells:
+        if "outputs" not in cell:
+            continue
+        merged = []
+        for output in cell.outputs:
+            last = merged[-1] if merged else None
+            if (output.output_type == "stream" and last is not None and last.output_type == "stream"
+                    and last.name == output.name):
+                last.text += output.text
+            else:
+                merged.append(output)
+        cell.outputs = merged
+
+
 def execute(path: Path, timeout: int) -> float:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
@@ -95,6 +113,7 @@ def execute(path: Path, timeout: int) -> float:
     seconds = time.perf_counter() - start
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+    merge_adjacent_streams(nb)
     text = json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
     path.write_text(normalise_widget_ids(text))
     return seconds
