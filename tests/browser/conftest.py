@@ -71,7 +71,7 @@ def lab_server(tmp_path_factory):
     reason = missing_browser()
     if reason:
         (pytest.fail if REQUIRE else pytest.skip)(f"browser tests need Chromium and playwright: {reason}")
-    server = harness.LabServer(tmp_path_factory.mktemp("jupyterlab"), notebook_paths())
+    server = harness.LabServer(tmp_path_factory.mktemp("jupyterlab"), NOTEBOOKS)
     server.start()
     yield server
     server.stop()

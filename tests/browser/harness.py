@@ -93,20 +93,21 @@ def wait_http(url: str, timeout: float, proc: subprocess.Popen | None = None) ->
 class LabServer:
     """One JupyterLab server on a temporary copy of the course.
 
-    ``home`` receives ``root/notebooks`` (and ``root/figures``, so relative image
-    links resolve), the settings and workspaces, and the server log.
+    ``home`` receives ``root/notebooks`` (a copy of the folder, data files
+    included) and ``root/figures`` (so relative image links resolve), the
+    settings and workspaces, and the server log.
     """
 
-    def __init__(self, home: Path, notebooks: list[Path]):
+    def __init__(self, home: Path, notebooks: Path = ROOT / "notebooks"):
         self.home = home
         self.root = home / "root"
         self.token = secrets.token_hex(16)
         self.port = 0
         self.proc: subprocess.Popen | None = None
         self.log_path = home / "jupyterlab.log"
-        (self.root / "notebooks").mkdir(parents=True)
-        for nb in notebooks:
-            shutil.copy2(nb, self.root / "notebooks" / nb.name)
+        self.root.mkdir(parents=True)
+        shutil.copytree(notebooks, self.root / "notebooks",
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
         if (ROOT / "figures").is_dir():
             shutil.copytree(ROOT / "figures", self.root / "figures")
         self.env = jupyter_env(home)
@@ -250,12 +251,37 @@ class NotebookFailure(AssertionError):
     pass
 
 
+def kernel_message(frame: bytes | str) -> tuple[str, dict, dict, bytes | str] | None:
+    """(channel, header, parent_header, raw content) of a kernel websocket frame, or None.
+
+    JupyterLab speaks the binary protocol v1.kernel.websocket.jupyter.org (a
+    count, offsets, then channel, header, parent header, metadata, content),
+    or plain JSON messages.
+    """
+    try:
+        if isinstance(frame, str):
+            msg = json.loads(frame)
+            return msg["channel"], msg["header"], msg.get("parent_header") or {}, json.dumps(msg.get("content"))
+        n = int.from_bytes(frame[:8], "little")
+        offsets = [int.from_bytes(frame[8 * (i + 1):8 * (i + 2)], "little") for i in range(n)] + [len(frame)]
+        parts = [frame[offsets[i]:offsets[i + 1]] for i in range(n)]
+        return parts[0].decode(), json.loads(parts[1]), json.loads(parts[2] or b"{}"), parts[4]
+    except (ValueError, KeyError, IndexError, TypeError, UnicodeDecodeError):
+        return None
+
+
 class Watcher:
-    """Collects console errors and the time of the last kernel websocket frame."""
+    """Collects console errors and follows the kernel messages of the page.
+
+    Playwright calls these handlers inside its own event loop: they must not raise.
+    """
 
     def __init__(self, page):
         self.console: list[str] = []
         self.last_frame = time.monotonic()
+        self.pending: dict[str, str] = {}  # msg_id -> msg_type of requests without a reply yet
+        self.replies: dict[str, int] = {}  # msg_type -> how many replies arrived
+        self.debugger = False  # the kernel said it supports the debugger (JupyterLab then asks it)
         page.on("console", self._on_console)
         page.on("pageerror", lambda err: self.console.append(f"uncaught: {err}"))
         page.on("websocket", self._on_websocket)
@@ -267,21 +293,47 @@ class Watcher:
             self.console.append(f"{msg.text}{where}")
 
     def _on_websocket(self, ws) -> None:
-        def touch(_payload):
-            self.last_frame = time.monotonic()
-        ws.on("framesent", touch)
-        ws.on("framereceived", touch)
+        if "/api/kernels/" not in ws.url:
+            return
+        ws.on("framesent", self._sent)
+        ws.on("framereceived", self._received)
 
-    def wait_quiet(self, page, seconds: float = 1.0, timeout: float = 20.0) -> None:
-        """Wait until no kernel message has gone either way for ``seconds``.
+    def _sent(self, frame) -> None:
+        self.last_frame = time.monotonic()
+        msg = kernel_message(frame)
+        if msg and msg[1].get("msg_type", "").endswith("_request"):
+            self.pending[msg[1].get("msg_id", "")] = msg[1]["msg_type"]
 
-        The kernel reports idle before the frontend has finished its own start-up
-        requests (the debugger asks the kernel for its state); restarting in
-        between makes JupyterLab log an error, so wait for real quiet.
+    def _received(self, frame) -> None:
+        self.last_frame = time.monotonic()
+        msg = kernel_message(frame)
+        if not msg or not msg[1].get("msg_type", "").endswith("_reply"):
+            return
+        kind = msg[1]["msg_type"]
+        self.pending.pop(msg[2].get("msg_id", ""), None)
+        self.replies[kind] = self.replies.get(kind, 0) + 1
+        if kind == "kernel_info_reply":
+            try:
+                self.debugger = bool(json.loads(msg[3] or "{}").get("debugger"))
+            except (ValueError, AttributeError):
+                pass
+
+    def wait_settled(self, page, before: dict[str, int], timeout: float = 20.0, quiet: float = 1.0) -> None:
+        """Wait until the frontend has finished talking to a newly started kernel.
+
+        The kernel reports idle before JupyterLab is done with it: the widget
+        manager asks for its widgets (comm_info) and then restores the widget
+        state stored in the notebook, the debugger asks for its state
+        (debug_request). A restart in the middle of either makes JupyterLab log
+        an error. So: both answered (``before`` holds the reply counts from
+        before the kernel started), no request open, and ``quiet`` seconds
+        without a message.
         """
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if time.monotonic() - self.last_frame >= seconds:
+            answered = all(self.replies.get(kind, 0) > before.get(kind, 0)
+                           for kind in ("comm_info_reply", *(["debug_reply"] if self.debugger else [])))
+            if answered and not self.pending and time.monotonic() - self.last_frame >= quiet:
                 return
             page.wait_for_timeout(100)
 
@@ -294,6 +346,15 @@ def open_lab(page, server: LabServer) -> Watcher:
                            " && document.querySelector('#jp-main-dock-panel')", timeout=60_000)
     page.evaluate("() => window.jupyterapp.restored")
     return watcher
+
+
+def _no_dialog(page) -> bool:
+    """True when no dialog is open; a dialog (e.g. "Select Kernel") means the notebook cannot run."""
+    dialog = page.locator(".jp-Dialog")
+    if dialog.count():
+        text = " ".join(dialog.first.inner_text().split())
+        raise NotebookFailure(f"JupyterLab shows a dialog: {text[:300]}")
+    return True
 
 
 def _wait(condition, timeout: float, what: str, page) -> None:
@@ -317,14 +378,16 @@ def run_notebook(page, watcher: Watcher, server: LabServer, path: str, *,
     report = Report(notebook=path)
     start = time.monotonic()
     first_console = len(watcher.console)
-    page.evaluate("(path) => window.jupyterapp.commands.execute('docmanager:open', {path, factory: 'Notebook'})",
-                  path)
-    _wait(lambda: page.evaluate(JS_KERNEL_STATUS, path) == "idle", 60, "the kernel to start", page)
-    watcher.wait_quiet(page)
+    replies = dict(watcher.replies)
+    page.evaluate("(path) => window.jupyterapp.commands.execute('docmanager:open', {path, factory: 'Notebook'})"
+                  ".then(() => null)", path)
+    _wait(lambda: _no_dialog(page) and page.evaluate(JS_KERNEL_STATUS, path) == "idle", 60,
+          "the kernel to start", page)
+    watcher.wait_settled(page, replies)
 
     # Clear the stored outputs first, so that every execution count seen later
     # comes from this run; then the learner's button: Restart & Run All.
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs').then(() => null)")
     page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) [data-command="notebook:restart-run-all"]').click()
     page.locator(".jp-Dialog .jp-mod-accept").click()
 
