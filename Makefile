@@ -68,8 +68,11 @@ html: $(DEV_STAMP)
 slides: $(DEV_STAMP)
 	$(PY) -m jupyter nbconvert --to slides --output-dir build/slides notebooks/*.ipynb
 
+# OpenBLAS picks its kernel for the CPU it finds; OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE
+# would override that, so they are unset here (only here). The table says which kernel ran.
 bench: $(DEV_STAMP)
-	$(PY) benchmarks/run.py
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) benchmarks/run.py
+	$(PY) benchmarks/explorers.py
 
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check lib tests tools benchmarks
