@@ -214,22 +214,29 @@ JS_KERNEL_STATUS = f"""(path) => {{
 JS_STATE = f"""(path) => {{
   const w = ({_PANEL})(path);
   const k = w.sessionContext.session && w.sessionContext.session.kernel;
-  const state = {{kernel: k ? k.status : null, running: 0, pending: 0, code: 0, errors: [], broken: []}};
+  const state = {{kernel: k ? k.status : null, running: 0, pending: 0, code: 0, errors: [], broken: [],
+                 unrendered: []}};
   w.content.widgets.forEach((cell, i) => {{
     const m = cell.model;
     if (m.type !== 'code') return;
     const source = m.sharedModel.getSource();
     const first = source.split('\\n')[0].slice(0, 60);
-    state.code += 1;
+    if (source.trim()) state.code += 1;
     const prompt = cell.node.querySelector('.jp-InputPrompt');
     if (prompt && prompt.textContent.includes('*')) state.running += 1;
     else if (source.trim() && m.executionCount === null) state.pending += 1;
     const tags = m.getMetadata('tags') || [];
+    let widgets = 0;
     for (let j = 0; j < m.outputs.length; j++) {{
       const out = m.outputs.get(j).toJSON();
       if (out.output_type === 'error' && !tags.includes('raises-exception'))
         state.errors.push(`cell ${{i + 1}} (${{first}}): ${{out.ename}}: ${{out.evalue}}`);
+      const view = out.data && out.data['application/vnd.jupyter.widget-view+json'];
+      if (view && view.model_id) widgets += 1;
     }}
+    const rendered = cell.node.querySelectorAll('.jp-OutputArea-output > .jupyter-widgets').length;
+    if (rendered < widgets)
+      state.unrendered.push(`cell ${{i + 1}} (${{first}}): ${{widgets}} widgets displayed, ${{rendered}} rendered`);
     for (const node of cell.node.querySelectorAll('.jp-OutputArea-output')) {{
       const text = node.textContent || '';
       if (text.startsWith('Error displaying widget') || text.startsWith('Error rendering'))
@@ -388,6 +395,9 @@ def run_notebook(page, watcher: Watcher, server: LabServer, path: str, *,
     # Clear the stored outputs first, so that every execution count seen later
     # comes from this run; then the learner's button: Restart & Run All.
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs').then(() => null)")
+    cleared = page.evaluate(JS_STATE, path)
+    if cleared["running"] or cleared["errors"] or (cleared["code"] and not cleared["pending"]):
+        raise NotebookFailure(f"clearing the outputs did not reset the cells: {cleared}")
     page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) [data-command="notebook:restart-run-all"]').click()
     page.locator(".jp-Dialog .jp-mod-accept").click()
 
@@ -405,6 +415,13 @@ def run_notebook(page, watcher: Watcher, server: LabServer, path: str, *,
     report.errors += state["errors"] + state["broken"]
     if state["pending"] and not state["errors"]:
         report.errors.append(f"{state['pending']} code cells never ran")
+    # Widget views render asynchronously: give them a moment, then every widget
+    # output must have become a widget in the page.
+    deadline = time.monotonic() + 10
+    while state["unrendered"] and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+        state = page.evaluate(JS_STATE, path)
+    report.errors += state["unrendered"]
 
     # Every explorer: move one control; the readout and the figure must change.
     panels = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .unrolled-explorer")

@@ -3,9 +3,10 @@
 A notebook written here (never in notebooks/) has three explorers built on
 ``unrolled.explorers.base.Explorer`` - two sound ones (first control a dropdown,
 or a slider at its maximum) and one whose callback raises once a control
-moves - an empty code cell, and a last cell that raises. The harness must pass
-the sound explorers (so the in-place figure update works in this JupyterLab),
-report the broken one, and report the error cell.
+moves - an empty code cell, a widget that never renders (closed at once), and
+a last cell that raises. The harness must pass the sound explorers (so the
+in-place figure update works in this JupyterLab), and report the broken one,
+the widget and the error cell.
 """
 import nbformat
 
@@ -49,6 +50,9 @@ def broken(a):
 Explorer("broken", {"a": widgets.FloatSlider(value=1.0, min=0.5, max=3.0, step=0.25)}, broken, draw)
 '''
 
+# A widget closed right after it is displayed: its output never becomes a widget.
+CLOSED = "slider = widgets.IntSlider()\ndisplay(slider)\nslider.close()"
+
 RAISES = 'raise ValueError("a deliberate error")'
 
 
@@ -56,7 +60,7 @@ def write_fixture(path):
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_markdown_cell("# Harness self-test")]
-    nb.cells += [nbformat.v4.new_code_cell(src) for src in (SETUP, SOUND, SLIDER, BROKEN, "", RAISES)]
+    nb.cells += [nbformat.v4.new_code_cell(src) for src in (SETUP, SOUND, SLIDER, BROKEN, "", CLOSED, RAISES)]
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, str(path))
 
@@ -74,9 +78,10 @@ def test_harness_sees_broken_explorer_and_error(lab):
     assert broken.startswith("explorer 3 (broken): after pressing ArrowRight"), broken
     assert broken.endswith("the readout and the figure did not change within 4 s"), broken
 
-    assert len(report.errors) == 1, report.errors
-    assert report.errors[0].startswith("cell 7 (raise ValueError"), report.errors
-    assert report.errors[0].endswith("ValueError: a deliberate error"), report.errors
+    assert len(report.errors) == 2, report.errors
+    raised, unrendered = report.errors
+    assert raised == "cell 8 (raise ValueError(\"a deliberate error\")): ValueError: a deliberate error", raised
+    assert unrendered == "cell 7 (slider = widgets.IntSlider()): 1 widgets displayed, 0 rendered", unrendered
     assert report.console == [], report.console
 
 
