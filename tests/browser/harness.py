@@ -1,6 +1,7 @@
 """Drive the course in a real JupyterLab, the way a learner meets it.
 
-Two pieces, used by the browser tests (and by nothing else):
+Two pieces, used by the browser tests (tests/test_lab.py borrows the helpers
+that start a server):
 
 * :class:`LabServer` starts JupyterLab on 127.0.0.1, on a free port, with its
   own token, in a temporary directory holding copies of the notebooks. Its
@@ -8,9 +9,9 @@ Two pieces, used by the browser tests (and by nothing else):
   repository and the user's own Jupyter set-up are never touched. Autosave and
   the news feed are off, and the notebook renders every cell (``windowingMode``
   ``"none"``), so cells far below the fold exist in the page.
-* :func:`run_notebook` opens one notebook in a Chromium page, clicks "Restart
-  the kernel and run all cells", confirms, waits until the kernel is idle and
-  every cell has run, then checks that no cell shows an error and moves one
+* :func:`run_notebook` opens one notebook in a Chromium page, clears the stored
+  outputs, clicks "Restart the kernel and run all cells", confirms, waits until
+  the kernel is idle and every cell has run, then checks that no cell shows an error and moves one
   control of every explorer (``.unrolled-explorer``, see
   ``unrolled.explorers.base``), requiring the readout and the figure to change.
 """
@@ -40,7 +41,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-# User-level JupyterLab settings for the test server (one file per plugin).
+# User-level JupyterLab settings for the test server (one file per plugin), in
+# its own JUPYTERLAB_SETTINGS_DIR. (An overrides.json would have to go into the
+# application directory inside .venv, which the tests must not modify.)
 SETTINGS = {
     "@jupyterlab/docmanager-extension:plugin": {"autosave": False},
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
