@@ -101,7 +101,9 @@ def explorer(activation: str = "tanh", x_range=(-5.0, 5.0)) -> Explorer:
     """The widget: an activation menu and an input-range slider."""
     controls = {
         "activation": widgets.Dropdown(options=list(NAMES), value=activation, description="activation"),
+        # one decimal and a wider slider, so the readout "-5.0 – 5.0" is not clipped
         "x_range": widgets.FloatRangeSlider(value=tuple(x_range), min=-LIMIT, max=LIMIT, step=0.5,
-                                            description="inputs x", continuous_update=False),
+                                            description="inputs x", continuous_update=False,
+                                            readout_format=".1f", layout=widgets.Layout(width="480px")),
     }
     return Explorer("An activation and its slope", controls, compute, draw, figsize=(9, 3.2))
