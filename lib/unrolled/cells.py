@@ -41,6 +41,39 @@ SCHEMES = ("uniform", "orthogonal", "identity")
 BLOCKS = {"rnn": 1, "gated": 2, "lstm": 4, "gru": 3}
 
 
+def _sigmoid_(a):
+    """a <- sigmoid(a) in place, by the formula of ``activations.sigmoid``: (1 + tanh(a/2)) / 2."""
+    a *= 0.5
+    np.tanh(a, out=a)
+    a += 1
+    a *= 0.5
+    return a
+
+
+def prepared(p, cell):
+    """``p`` plus what the time loop reuses at every step, made once per sequence.
+
+    * ``"W.T"``: a C-contiguous copy of each recurrent weight's transpose. The
+      loop computes ``h_prev @ W.T`` once per step, and BLAS runs that product
+      markedly faster (about 1.7x at B = 32, H = 128) from a contiguous ``W.T``
+      than through a transposed view.
+    * for the LSTM, the per-column constants of :func:`lstm_core` and
+      :func:`lstm_core_backward` (rows of length 4H, blocks i, f, g, o).
+
+    The core functions read these keys; the gradients keep the keys of ``p``.
+    """
+    q = {**p, **{f"{k}.T": np.ascontiguousarray(p[k].T) for k in cell.recurrent}}
+    if cell.kind == "lstm":
+        H, dtype = p["W_h"].shape[1], p["W_h"].dtype
+        sigmoid_block = np.ones(4 * H, dtype=bool)
+        sigmoid_block[2 * H:3 * H] = False                      # g is the tanh block
+        q["lstm.half"] = np.where(sigmoid_block, 0.5, 1.0).astype(dtype)
+        q["lstm.shift"] = np.where(sigmoid_block, 0.5, 0.0).astype(dtype)
+        q["lstm.v"] = sigmoid_block.astype(dtype)
+        q["lstm.u"] = 1 - q["lstm.v"]
+    return q
+
+
 # --------------------------------------------------------------------------
 # Vanilla RNN
 # --------------------------------------------------------------------------
@@ -52,7 +85,9 @@ def rnn_project(x, p):
 
 def rnn_core(ax, h_prev, p, activation="tanh"):
     """h = f(ax + h_prev W_hh^T)."""
-    h = get(activation)(ax + h_prev @ p["W_hh"].T)
+    a = h_prev @ p["W_hh.T"]
+    a += ax
+    h = get(activation)(a)
     return h, (h_prev, h, p, activation)
 
 
@@ -80,8 +115,8 @@ def gated_project(x, p):
 def gated_core(ax, h_prev, p):
     """g = sigmoid(.), c = tanh(.), h = (1 - g) * h_prev + g * c."""
     H = h_prev.shape[1]
-    g = sigmoid(ax[:, :H] + h_prev @ p["W_gh"].T)
-    c = np.tanh(ax[:, H:] + h_prev @ p["W_hh"].T)
+    g = sigmoid(ax[:, :H] + h_prev @ p["W_gh.T"])
+    c = np.tanh(ax[:, H:] + h_prev @ p["W_hh.T"])
     h = (1 - g) * h_prev + g * c
     return h, (h_prev, g, c, p)
 
@@ -110,37 +145,64 @@ def gated_param_grads(x, dax, dah, rec):
 
 def lstm_project(x, p):
     """ax = x W_x^T + b  (B, 4H)."""
-    return x @ p["W_x"].T + p["b"]
+    ax = x @ p["W_x"].T
+    ax += p["b"]
+    return ax
 
 
 def lstm_core(ax, state, p):
-    """The LSTM equations, given the input's contribution ``ax``."""
+    """The LSTM equations, given the input's contribution ``ax`` (B, 4H).
+
+    sigmoid(a) = (1 + tanh(a/2)) / 2, so one tanh over the whole (B, 4H) array
+    serves all four blocks: the sigmoid blocks i, f, o are halved before it and
+    mapped t -> (1 + t)/2 after it, the tanh block g is left alone
+    (``p["lstm.half"]`` is 1/2 on i, f, o and 1 on g; ``p["lstm.shift"]`` is
+    1/2 on i, f, o and 0 on g). Whole-array passes are much cheaper than passes
+    over strided blocks, and the gates end up in one array that the cache keeps.
+    """
     h_prev, c_prev = state
     H = h_prev.shape[1]
-    a = ax + h_prev @ p["W_h"].T
-    i = sigmoid(a[:, :H])              # input gate
-    f = sigmoid(a[:, H:2 * H])         # forget gate
-    g = np.tanh(a[:, 2 * H:3 * H])     # candidate (004's z_t)
-    o = sigmoid(a[:, 3 * H:])          # output gate
-    c = f * c_prev + i * g             # memory cell: additive update
+    a = h_prev @ p["W_h.T"]            # W_h h_{t-1}, (B, 4H)
+    a += ax                            # a = W_x x_t + b + W_h h_{t-1}; blocks i, f, g, o
+    a *= p["lstm.half"]
+    np.tanh(a, out=a)
+    a *= p["lstm.half"]
+    a += p["lstm.shift"]               # gates: i, f, o = sigmoid(a_.), g = tanh(a_g)
+    i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+    c = f * c_prev                     # memory cell: additive update
+    c += i * g                         # c = f * c_prev + i * g
     tc = np.tanh(c)
     h = o * tc
-    return (h, c), (h_prev, c_prev, i, f, g, o, tc, p)
+    return (h, c), (h_prev, c_prev, a, tc, p)
 
 
 def lstm_core_backward(dstate, core):
-    """004 eqs 10a-10f: from (dL/dh_t, dL/dc_t) to the gate pre-activations and the previous state."""
+    """004 eqs 10a-10f: from (dL/dh_t, dL/dc_t) to the gate pre-activations and the previous state.
+
+    Returns ``(da, da, (dh_prev, dc_prev))``, ``da`` = dL/da (B, 4H) in blocks i, f, g, o.
+    """
     dh, dc_next = dstate
-    h_prev, c_prev, i, f, g, o, tc, p = core
-    do = dh * tc
-    dc = dc_next + dh * o * (1 - tc * tc)       # 10a
-    di = dc * g                                 # 10d (before sigmoid')
-    df = dc * c_prev                            # 10c
-    dg = dc * i                                 # 10e
-    dc_prev = dc * f                            # the constant error carousel: dc_t/dc_{t-1} = f_t
-    da = np.concatenate([di * i * (1 - i), df * f * (1 - f), dg * (1 - g * g), do * o * (1 - o)], axis=1)
-    dh_prev = da @ p["W_h"]                     # 10b, recurrent part
-    return da, da, (dh_prev, dc_prev)
+    h_prev, c_prev, gates, tc, p = core
+    H = h_prev.shape[1]
+    i, f, g, o = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
+    da = np.empty_like(gates)
+    di, df, dg, do = da[:, :H], da[:, H:2 * H], da[:, 2 * H:3 * H], da[:, 3 * H:]
+    dc = 1 - tc * tc
+    dc *= dh * o
+    dc += dc_next                               # 10a: dc = dc_next + dh * o * (1 - tanh(c)^2)
+    np.multiply(dc, g, out=di)                  # 10d: dL/di
+    np.multiply(dc, c_prev, out=df)             # 10c: dL/df
+    np.multiply(dc, i, out=dg)                  # 10e: dL/dg
+    np.multiply(dh, tc, out=do)                 # dL/do
+    dc *= f                                     # dc_prev = dc * f: the constant error carousel
+    # Back through the nonlinearities, all blocks at once: s (1 - s) for the sigmoids
+    # i, f, o and 1 - g^2 for the tanh g, i.e. gates * (v - gates) + u with
+    # v = 1 on i, f, o and 0 on g, u = 0 on i, f, o and 1 on g.
+    slope = p["lstm.v"] - gates
+    slope *= gates
+    slope += p["lstm.u"]
+    da *= slope
+    return da, da, (da @ p["W_h"], dc)          # 10b: dh_prev = da W_h
 
 
 def lstm_param_grads(x, dax, dah, rec):
@@ -159,7 +221,8 @@ def gru_project(x, p):
 
 def gru_after_core(ax, h_prev, p):
     H = h_prev.shape[1]
-    ah = h_prev @ p["W_h"].T + p["b_h"]
+    ah = h_prev @ p["W_h.T"]
+    ah += p["b_h"]
     r = sigmoid(ax[:, :H] + ah[:, :H])
     z = sigmoid(ax[:, H:2 * H] + ah[:, H:2 * H])
     n = np.tanh(ax[:, 2 * H:] + r * ah[:, 2 * H:])
@@ -190,12 +253,12 @@ def gru_after_param_grads(x, dax, dah, rec):
 
 def gru_cho_core(ax, h_prev, p):
     H = h_prev.shape[1]
-    W_h = p["W_h"]
-    a_rz = ax[:, :2 * H] + h_prev @ W_h[:2 * H].T
+    W_hT = p["W_h.T"]
+    a_rz = ax[:, :2 * H] + h_prev @ W_hT[:, :2 * H]
     r = sigmoid(a_rz[:, :H])
     z = sigmoid(a_rz[:, H:])
     rh = r * h_prev
-    n = np.tanh(ax[:, 2 * H:] + rh @ W_h[2 * H:].T)
+    n = np.tanh(ax[:, 2 * H:] + rh @ W_hT[:, 2 * H:])
     h = (1 - z) * n + z * h_prev
     return h, (h_prev, r, z, n, rh, p)
 
@@ -231,6 +294,7 @@ class Cell:
 
     def __init__(self, kind, keys, project, core, core_backward, param_grads, input_grad, rec_input):
         self.kind, self.keys = kind, keys
+        self.recurrent = tuple(k for k in keys if k in ("W_hh", "W_gh", "W_h"))
         self.project, self.core, self.core_backward = project, core, core_backward
         self.param_grads, self.input_grad, self.rec_input = param_grads, input_grad, rec_input
 
@@ -324,7 +388,8 @@ def step(kind, x, state, p, activation="tanh"):
     _check_state(kind, state, x.shape[0], H)
     if kind == "rnn":
         _checks.choice("activation", activation, ("tanh", "sigmoid", "relu", "linear"))
-    state, core = cell.core(cell.project(x, p), state, p, **_core_args(kind, activation))
+    state, core = cell.core(cell.project(x, p), state, prepared(p, cell),
+                            **_core_args(kind, activation))
     return state, (cell, x, p, core)
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _checks
-from .cells import _check_state, cell_for, check_params, zero_state
+from .cells import _check_state, cell_for, check_params, prepared, zero_state
 
 
 def _flat(a):
@@ -67,8 +67,9 @@ def forward(kind, x, params, state0=None, activation="tanh"):
     hs = np.empty((T, B, H), dtype=dtype)
     cores = []
     state = state0
+    p = prepared(params, cell)
     for t in range(T):
-        state, core = cell.core(ax[t], state, params, **core_args)
+        state, core = cell.core(ax[t], state, p, **core_args)
         hs[t] = state[0] if kind == "lstm" else state
         cores.append(core)
     cache = {"kind": kind, "cell": cell, "x": x, "params": params, "state0": state0,
