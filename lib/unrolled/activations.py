@@ -65,18 +65,21 @@ def logsumexp(a, axis=-1, keepdims=False):
     """log(sum(exp(a))) along ``axis``, shifted by the maximum so nothing overflows."""
     a = np.asarray(a)
     m = np.max(a, axis=axis, keepdims=True)
-    out = m + np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True))
+    with np.errstate(over="ignore"):    # a - m < -1.8e308 rounds to -inf, and exp(-inf) = 0 is right
+        out = m + np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True))
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
 def log_softmax(a, axis=-1):
     """log(softmax(a)) = a - logsumexp(a), exact for any finite input."""
     a = np.asarray(a)
-    return a - logsumexp(a, axis=axis, keepdims=True)
+    with np.errstate(over="ignore"):    # below -1.8e308 the log-probability rounds to -inf
+        return a - logsumexp(a, axis=axis, keepdims=True)
 
 
 def softmax(a, axis=-1):
     """exp(a) / sum(exp(a)) along ``axis``; subtracting the maximum first keeps exp in range."""
     a = np.asarray(a)
-    e = np.exp(a - np.max(a, axis=axis, keepdims=True))
+    with np.errstate(over="ignore"):    # a - max < -1.8e308 rounds to -inf, and exp(-inf) = 0 is right
+        e = np.exp(a - np.max(a, axis=axis, keepdims=True))
     return e / np.sum(e, axis=axis, keepdims=True)
