@@ -409,12 +409,16 @@ def run_notebook(page, watcher: Watcher, server: LabServer, path: str, *,
     def finished() -> bool:
         nonlocal state
         state = page.evaluate(JS_STATE, path)
-        return (state["kernel"] == "idle" and state["running"] == 0
-                and (state["pending"] == 0 or bool(state["errors"])))
+        return _no_dialog(page) and (state["kernel"] == "idle" and state["running"] == 0
+                                     and (state["pending"] == 0 or bool(state["errors"])))
 
-    _wait(finished, run_timeout, "Restart & Run All to finish", page)
-    page.wait_for_timeout(300)  # one more look: nothing started again
-    _wait(finished, run_timeout, "Restart & Run All to finish", page)
+    try:
+        _wait(finished, run_timeout, "Restart & Run All to finish", page)
+        page.wait_for_timeout(300)  # one more look: nothing started again
+        _wait(finished, run_timeout, "Restart & Run All to finish", page)
+    except NotebookFailure as e:
+        raise NotebookFailure(f"{e}; last seen: kernel {state.get('kernel')}, {state.get('running')} cells running,"
+                              f" {state.get('pending')} not run, errors {state.get('errors')}") from None
     report.errors += state["errors"] + state["broken"]
     if state["pending"] and not state["errors"]:
         report.errors.append(f"{state['pending']} code cells never ran")
