@@ -53,8 +53,9 @@ test-notebooks: $(DEV_STAMP)
 test-browser: $(DEV_STAMP)
 	$(PY) -m pytest tests/browser -q
 
+# REFRESH=1 also stores new measurements in the cells tagged volatile (timings).
 notebooks: $(DEV_STAMP)
-	$(PY) tools/execute_notebooks.py notebooks/*.ipynb
+	$(PY) tools/execute_notebooks.py $(if $(REFRESH),--refresh-volatile) notebooks/*.ipynb
 
 figures: $(LAB_STAMP)
 	$(PY) -m unrolled.figures figures

@@ -80,3 +80,23 @@ def test_consecutive_streams_are_merged_and_order_is_kept():
     assert [(o.output_type, o.get("name"), o.get("text")) for o in outputs] == [
         ("stream", "stdout", "a\nb\n"), ("display_data", None, None),
         ("stream", "stdout", "c\n"), ("stream", "stderr", "w\nx\n")]
+
+
+def test_volatile_cells_keep_their_stored_measurement_unless_their_source_changed():
+    import nbformat
+
+    def notebook(sources_outputs):
+        nb = nbformat.v4.new_notebook()
+        for source, text, tags in sources_outputs:
+            cell = nbformat.v4.new_code_cell(source, metadata={"tags": tags})
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+            nb.cells.append(cell)
+        return nb
+
+    stored = notebook([("t = time()", "0.31 s\n", ["volatile"]), ("x = 1", "old\n", []),
+                       ("t2 = time()", "0.52 s\n", ["volatile"])])
+    fresh = notebook([("t = time()", "0.29 s\n", ["volatile"]), ("x = 1", "new\n", []),
+                      ("t2 = time() * 2", "1.01 s\n", ["volatile"])])
+    assert execute_notebooks.keep_volatile_outputs(fresh, stored) == 1
+    texts = [cell.outputs[0].text for cell in fresh.cells]
+    assert texts == ["0.31 s\n", "new\n", "1.01 s\n"]   # kept; ordinary cell refreshed; edited cell refreshed

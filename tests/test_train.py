@@ -107,3 +107,13 @@ def test_sample_with_temperature():
         train.sample(logits, rng, temperature=-1)
     with pytest.raises(TypeError, match="rng"):
         train.sample(logits, 0)
+
+
+def test_finished_progress_bar_shows_count_and_loss_but_no_timing(capsys):
+    """A stored notebook must not change between runs: the final bar has no times or rates."""
+    _, batches, loss_and_grads, _ = regression_problem()
+    train.fit(loss_and_grads, {"w": np.zeros(3), "b": np.array(0.5)}, optim.SGD(lr=0.1), batches, 30,
+              progress=True)
+    final = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
+    assert "30/30" in final and "loss=" in final
+    assert "it/s" not in final and "s/it" not in final and "<" not in final

@@ -9,7 +9,13 @@ file only where an output really changed:
   into messages as timing dictates, so the split differs from run to run);
 * widget model ids (random UUIDs on every run) renamed in an order fixed by the
   notebook's structure (see ``widget_order``), references included;
-* the kernel's reported Python patch version left as the kernel says it.
+* the kernel's reported Python patch version left as the kernel says it;
+* cells tagged ``volatile`` (measurements of this machine: timings and their
+  plots) keep their stored outputs when their source is unchanged, since a
+  new measurement is noise, not a change; ``--refresh-volatile`` (``make
+  notebooks REFRESH=1``) stores new ones. The cells still run and assert their
+  claims every time; nbval compares their text unless they are also tagged
+  ``nbval-ignore-output``.
 """
 import argparse
 import json
@@ -98,8 +104,20 @@ def merge_adjacent_streams(nb) -> None:
         cell.outputs = merged
 
 
-def execute(path: Path, timeout: int) -> float:
+def keep_volatile_outputs(nb, stored) -> int:
+    """Put back the stored outputs of unchanged cells tagged ``volatile``; return how many."""
+    kept = 0
+    for cell, old in zip(nb.cells, stored.cells):
+        if ("volatile" in cell.metadata.get("tags", []) and cell.cell_type == "code"
+                and old.cell_type == "code" and old.source == cell.source and old.get("outputs")):
+            cell.outputs = old.outputs
+            kept += 1
+    return kept
+
+
+def execute(path: Path, timeout: int, refresh_volatile: bool = False) -> float:
     nb = nbformat.read(path, as_version=4)
+    stored = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb,
         timeout=timeout,
@@ -114,6 +132,8 @@ def execute(path: Path, timeout: int) -> float:
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
     merge_adjacent_streams(nb)
+    if not refresh_volatile:
+        keep_volatile_outputs(nb, stored)
     text = json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
     path.write_text(normalise_widget_ids(text))
     return seconds
@@ -123,10 +143,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+    parser.add_argument("--refresh-volatile", action="store_true",
+                        help="store new outputs for cells tagged volatile (timings) too")
     args = parser.parse_args()
     for path in args.notebooks:
         print(f"executing {path} ...", flush=True)
-        seconds = execute(path, args.timeout)
+        seconds = execute(path, args.timeout, args.refresh_volatile)
         print(f"  done in {seconds:.1f} s", flush=True)
     return 0
 

@@ -128,6 +128,10 @@ def fit(loss_and_grads: Callable[[dict, Any], tuple[float, dict]], params: dict,
         history.grad_norm.append(norm)
         if step % eval_every == 0 or step == steps:
             record(step)
+        if step == steps:
+            # The finished bar keeps the count and the loss but not the timings, so a
+            # stored notebook is the same on every run (history.seconds has the time).
+            bar.bar_format = "{l_bar}{bar}| {n_fmt}/{total_fmt}{postfix}"
         if step % 10 == 0 or step == steps:
             bar.set_postfix(loss=f"{np.mean(history.loss[-10:]):.3f}", refresh=False)
     bar.close()
