@@ -17,6 +17,11 @@ passes are checked to agree, so the table never compares different functions.
 Goals: at H = 128 float32 at most 1.5x PyTorch's time; at the two smaller
 shapes faster than PyTorch (ratio < 1).
 
+Threads: the table is measured twice, with each library's default thread
+count (one per core) and with one thread for both (``--threads``). On a
+machine shared with other work, threads that wait for each other can dominate
+the times of both libraries; one thread each is the steadier comparison.
+
 The table is printed as Markdown and written to ``build/bench.md``.
 """
 from __future__ import annotations
@@ -179,19 +184,45 @@ def blas_info():
     return _openblas_via_ctypes()
 
 
-def _openblas_via_ctypes():
-    """OpenBLAS's own answer (the library numpy loaded), without threadpoolctl."""
-    info = {"BLAS": "unknown", "BLAS kernel": "unknown", "BLAS threads": "unknown"}
+def set_blas_threads(n):
+    """Set numpy's BLAS thread count (threadpoolctl if installed, else OpenBLAS directly)."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        threadpoolctl = None
+    if threadpoolctl is not None:
+        threadpoolctl.threadpool_limits(n, user_api="blas")
+        return True
+    for lib in _openblas_libraries():
+        for name in ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
+                     "openblas_set_num_threads64_", "openblas_set_num_threads"):
+            setter = getattr(lib, name, None)
+            if setter is not None:
+                setter(ctypes.c_int(n))
+                return True
+    return False
+
+
+def _openblas_libraries():
+    """The OpenBLAS libraries loaded into this process (Linux: from /proc/self/maps)."""
     try:
         with open("/proc/self/maps") as maps:
             paths = {line.split()[-1] for line in maps if "openblas" in line.lower()}
     except OSError:
-        return info
+        return []
+    libs = []
     for path in sorted(paths):
         try:
-            lib = ctypes.CDLL(path)
+            libs.append(ctypes.CDLL(path))
         except OSError:
-            continue
+            pass
+    return libs
+
+
+def _openblas_via_ctypes():
+    """OpenBLAS's own answer (the library numpy loaded), without threadpoolctl."""
+    info = {"BLAS": "unknown", "BLAS kernel": "unknown", "BLAS threads": "unknown"}
+    for lib in _openblas_libraries():
         for prefix, suffix in (("scipy_openblas_", "64_"), ("scipy_openblas_", ""),
                                ("openblas_", "64_"), ("openblas_", "")):
             get_core = getattr(lib, f"{prefix}get_corename{suffix}", None)
@@ -229,18 +260,41 @@ def _import_torch():
     return torch
 
 
+def blas_threads():
+    """numpy's BLAS thread count now (None if it cannot be read)."""
+    threads = blas_info()["BLAS threads"]
+    return threads if isinstance(threads, int) else None
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=21, help="timed runs per case (median)")
     parser.add_argument("--no-torch", action="store_true", help="ours only")
+    parser.add_argument("--threads", default="default,1",
+                        help="comma-separated thread counts, each given to numpy's BLAS and to "
+                             "torch alike; 'default' leaves each library's own (default: default,1)")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench.md")
     args = parser.parse_args(argv)
     torch = None if args.no_torch else _import_torch()
-    rows = measure(SHAPES, repeats=args.repeats, use_torch=torch is not None)
-    table = markdown(rows, environment(torch), args.repeats)
-    print(table)
+    try:
+        settings = [None if t.strip() == "default" else int(t) for t in args.threads.split(",")]
+    except ValueError:
+        parser.error(f"--threads: expected 'default' or integers separated by commas, got {args.threads!r}")
+    own = (blas_threads(), torch.get_num_threads() if torch is not None else None)
+    tables = []
+    for threads in settings:
+        blas, torch_threads = own if threads is None else (threads, threads)
+        if blas is not None and not set_blas_threads(blas):
+            parser.error("--threads: could not set numpy's BLAS thread count")
+        if torch is not None:
+            torch.set_num_threads(torch_threads)
+        rows = measure(SHAPES, repeats=args.repeats, use_torch=torch is not None)
+        heading = "Each library's default thread count" if threads is None else \
+            f"{threads} thread{'s' if threads > 1 else ''} for numpy's BLAS and for PyTorch"
+        tables.append(f"#### {heading}\n\n" + markdown(rows, environment(torch), args.repeats))
+        print(tables[-1])
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(table)
+    args.out.write_text("\n".join(tables))
     shown = args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out
     print(f"written to {shown}")
     return 0

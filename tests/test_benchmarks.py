@@ -51,7 +51,9 @@ def test_main_writes_the_table(run, tmp_path, monkeypatch):
     out = tmp_path / "bench.md"
     assert run.main(["--repeats", "1", "--no-torch", "--out", str(out)]) == 0
     text = out.read_text()
-    assert "| lstm | 3, 2, 4, 5 | float32 |" in text
+    assert text.count("| lstm | 3, 2, 4, 5 | float32 |") == 2      # default threads, then 1
+    assert "#### Each library's default thread count" in text
+    assert "#### 1 thread for numpy's BLAS and for PyTorch" in text
 
 
 def test_torch_side_runs_where_installed(run):
@@ -65,6 +67,18 @@ def test_torch_side_runs_where_installed(run):
 def test_blas_info_names_a_kernel(run):
     info = run.blas_info()
     assert set(info) == {"BLAS", "BLAS kernel", "BLAS threads"}
+
+
+def test_blas_threads_can_be_set_and_restored(run):
+    before = run.blas_threads()
+    if before is None:
+        pytest.skip("this BLAS does not report its thread count")
+    try:
+        assert run.set_blas_threads(1)
+        assert run.blas_threads() == 1
+    finally:
+        run.set_blas_threads(before)
+    assert run.blas_threads() == before
 
 
 def test_explorer_benchmark_finds_and_times_every_explorer(tmp_path):
