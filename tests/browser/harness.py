@@ -191,6 +191,7 @@ class Report:
     errors: list[str] = field(default_factory=list)
     console: list[str] = field(default_factory=list)
     explorers: list[str] = field(default_factory=list)
+    windowing: str | None = None  # the notebook's windowingMode as the page applied it
 
 
 # -- the page ---------------------------------------------------------------
@@ -440,6 +441,7 @@ def run_notebook(page, watcher: Watcher, server: LabServer, path: str, *,
         if panels.count():
             panels.first.scroll_into_view_if_needed()
         page.screenshot(path=str(screenshot))
+    report.windowing = page.evaluate(f"(path) => ({_PANEL})(path).content.notebookConfig.windowingMode", path)
     report.console = watcher.console[first_console:]
     report.seconds = time.monotonic() - start
     return report

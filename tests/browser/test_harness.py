@@ -8,8 +8,11 @@ a last cell that raises. The harness must pass the sound explorers (so the
 in-place figure update works in this JupyterLab), and report the broken one,
 the widget and the error cell.
 """
+import json
+
 import nbformat
 
+from tests.browser import harness
 from tests.browser.conftest import SCREENSHOTS
 
 SETUP = '''\
@@ -83,6 +86,31 @@ def test_harness_sees_broken_explorer_and_error(lab):
     assert raised == "cell 8 (raise ValueError(\"a deliberate error\")): ValueError: a deliberate error", raised
     assert unrendered == "cell 7 (slider = widgets.IntSlider()): 1 widgets displayed, 0 rendered", unrendered
     assert report.console == [], report.console
+    # every cell is in the page, however far below the fold (SETTINGS in harness.py)
+    assert report.windowing == "none"
+
+
+def test_lab_runs_with_the_test_settings(lab):
+    """The server reads the temporary settings: autosave and news off, no windowing."""
+    for plugin, values in harness.SETTINGS.items():
+        stored = lab.server.api("GET", f"/lab/api/settings/{plugin}")["settings"]
+        assert {k: stored.get(k) for k in values} == values, plugin
+
+
+def test_kernel_message_reads_both_protocols():
+    header = {"msg_type": "debug_reply", "msg_id": "b"}
+    parent = {"msg_type": "debug_request", "msg_id": "a"}
+    parts = [b"control", json.dumps(header).encode(), json.dumps(parent).encode(), b"{}", b'{"x": 1}']
+    offsets, at = [], 8 * (len(parts) + 1)
+    for part in parts:
+        offsets.append(at)
+        at += len(part)
+    frame = len(parts).to_bytes(8, "little") + b"".join(o.to_bytes(8, "little") for o in offsets) + b"".join(parts)
+    assert harness.kernel_message(frame) == ("control", header, parent, b'{"x": 1}')
+    text = json.dumps({"channel": "shell", "header": header, "parent_header": parent, "content": {"x": 1}})
+    assert harness.kernel_message(text) == ("shell", header, parent, '{"x": 1}')
+    assert harness.kernel_message('{"schema_id": "an event, not a kernel message"}') is None
+    assert harness.kernel_message(b"\x05") is None
 
 
 def test_harness_hears_the_console(lab):
