@@ -1,4 +1,4 @@
-"""Fixtures for the browser tests: one JupyterLab server and one Chromium page per session.
+"""Fixtures for the browser tests: one JupyterLab server and one Chromium for all of them.
 
 The tests need Chromium (Debian's package, found on PATH as ``chromium``; no
 browser is downloaded) and the Python package playwright (requirements-dev.txt).
@@ -83,7 +83,7 @@ def pytest_sessionfinish(session, exitstatus):
         print(f"\nFAILED: the browser tests took {total:.0f} s, more than twice their budget of {BUDGET:.0f} s")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def lab_server(tmp_path_factory):
     reason = missing_browser()
     if reason:
@@ -147,7 +147,7 @@ class Lab:
         return report
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def lab(lab_server):
     from playwright.sync_api import sync_playwright
 
