@@ -3,8 +3,8 @@
 A notebook written here (never in notebooks/) has three explorers built on
 ``unrolled.explorers.base.Explorer`` - two sound ones (first control a dropdown,
 or a slider at its maximum) and one whose callback raises once a control
-moves - an empty code cell, a widget that never renders (closed at once), and
-a last cell that raises. The harness must pass the sound explorers (so the
+moves - an empty code cell, a cell tagged raises-exception, a widget that
+never renders (closed at once), and a last cell that raises. The harness must pass the sound explorers (so the
 in-place figure update works in this JupyterLab), and report the broken one,
 the widget and the error cell.
 """
@@ -53,6 +53,9 @@ def broken(a):
 Explorer("broken", {"a": widgets.FloatSlider(value=1.0, min=0.5, max=3.0, step=0.25)}, broken, draw)
 '''
 
+# An error shown on purpose (tagged raises-exception): not a failure, and Run All goes on.
+SHOWN = 'raise ValueError("shown on purpose")'
+
 # A widget closed right after it is displayed: its output never becomes a widget.
 CLOSED = "slider = widgets.IntSlider()\ndisplay(slider)\nslider.close()"
 
@@ -63,7 +66,8 @@ def write_fixture(path):
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_markdown_cell("# Harness self-test")]
-    nb.cells += [nbformat.v4.new_code_cell(src) for src in (SETUP, SOUND, SLIDER, BROKEN, "", CLOSED, RAISES)]
+    nb.cells += [nbformat.v4.new_code_cell(src) for src in (SETUP, SOUND, SLIDER, BROKEN, "", SHOWN, CLOSED, RAISES)]
+    nb.cells[6].metadata["tags"] = ["raises-exception"]
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, str(path))
 
@@ -83,8 +87,8 @@ def test_harness_sees_broken_explorer_and_error(lab):
 
     assert len(report.errors) == 2, report.errors
     raised, unrendered = report.errors
-    assert raised == "cell 8 (raise ValueError(\"a deliberate error\")): ValueError: a deliberate error", raised
-    assert unrendered == "cell 7 (slider = widgets.IntSlider()): 1 widgets displayed, 0 rendered", unrendered
+    assert raised == "cell 9 (raise ValueError(\"a deliberate error\")): ValueError: a deliberate error", raised
+    assert unrendered == "cell 8 (slider = widgets.IntSlider()): 1 widgets displayed, 0 rendered", unrendered
     assert report.console == [], report.console
     # every cell is in the page, however far below the fold (SETTINGS in harness.py)
     assert report.windowing == "none"
