@@ -161,7 +161,7 @@ def test_step_rejects_bad_input():
         cells.lstm_step(np.zeros((2, 3)), (np.zeros((2, 5)), h), p)
     with pytest.raises(ValueError, match="x: expected finite"):
         cells.lstm_step(np.full((2, 3), np.nan), (h, h), p)
-    with pytest.raises(ValueError, match="params: expected keys"):
+    with pytest.raises(ValueError, match="p: expected keys"):
         cells.rnn_step(np.zeros((2, 3)), h, p)
     with pytest.raises(ValueError, match="activation"):
         cells.rnn_step(np.zeros((2, 3)), h, cells.init("rnn", 3, 4, rng), activation="swish")

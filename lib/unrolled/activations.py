@@ -17,39 +17,58 @@ linear, 1/4 for sigmoid.
 """
 import numpy as np
 
+from . import _checks
+
 NAMES = ("tanh", "sigmoid", "relu", "linear")
 GAMMA = {"tanh": 1.0, "sigmoid": 0.25, "relu": 1.0, "linear": 1.0}
 
 
 def tanh(a):
-    return np.tanh(a)
+    return np.tanh(_checks.array("a", a))
 
 
 def sigmoid(a):
     """1 / (1 + exp(-a)), computed as (1 + tanh(a/2)) / 2: no overflow for any finite a."""
-    return 0.5 * (1.0 + np.tanh(0.5 * a))
+    return _sigmoid(_checks.array("a", a))
 
 
 def relu(a):
-    return np.maximum(a, 0)
+    return np.maximum(_checks.array("a", a), 0)
 
 
 def linear(a):
     return a
 
 
+def _sigmoid(a):
+    # The formula without the input check, for the cells' time loops (their input is checked once).
+    return 0.5 * (1.0 + np.tanh(0.5 * a))
+
+
 FUNCTIONS = {"tanh": tanh, "sigmoid": sigmoid, "relu": relu, "linear": linear}
+#: The same functions without the input check, for code that has checked its input already.
+UNCHECKED = {"tanh": np.tanh, "sigmoid": _sigmoid, "relu": lambda a: np.maximum(a, 0), "linear": linear}
+
+
+def _check_name(name):
+    if not isinstance(name, str) or name not in FUNCTIONS:
+        raise ValueError(f"name: expected an activation, one of {list(NAMES)}, got {name!r}")
 
 
 def get(name: str):
     """The activation function called ``name``."""
-    if name not in FUNCTIONS:
-        raise ValueError(f"activation: expected one of {list(NAMES)}, got {name!r}")
+    _check_name(name)
     return FUNCTIONS[name]
 
 
 def derivative(name: str, y):
     """f'(a) for the activation ``name``, computed from its output ``y = f(a)``."""
+    _check_name(name)
+    y = _checks.array("y", y)
+    return _derivative(name, y)
+
+
+def _derivative(name, y):
     if name == "tanh":
         return 1.0 - y * y
     if name == "sigmoid":
@@ -61,9 +80,17 @@ def derivative(name: str, y):
     raise ValueError(f"activation: expected one of {list(NAMES)}, got {name!r}")
 
 
+def _at_least_1d(a):
+    a = _checks.array("a", a)
+    if a.ndim == 0:
+        raise ValueError("a: expected an array with at least 1 dimension (the axis to normalise), "
+                         "got a scalar")
+    return a
+
+
 def logsumexp(a, axis=-1, keepdims=False):
     """log(sum(exp(a))) along ``axis``, shifted by the maximum so nothing overflows."""
-    a = np.asarray(a)
+    a = _at_least_1d(a)
     m = np.max(a, axis=axis, keepdims=True)
     with np.errstate(over="ignore"):    # a - m < -1.8e308 rounds to -inf, and exp(-inf) = 0 is right
         out = m + np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True))
@@ -72,14 +99,14 @@ def logsumexp(a, axis=-1, keepdims=False):
 
 def log_softmax(a, axis=-1):
     """log(softmax(a)) = a - logsumexp(a), exact for any finite input."""
-    a = np.asarray(a)
+    a = _at_least_1d(a)
     with np.errstate(over="ignore"):    # below -1.8e308 the log-probability rounds to -inf
         return a - logsumexp(a, axis=axis, keepdims=True)
 
 
 def softmax(a, axis=-1):
     """exp(a) / sum(exp(a)) along ``axis``; subtracting the maximum first keeps exp in range."""
-    a = np.asarray(a)
+    a = _at_least_1d(a)
     with np.errstate(over="ignore"):    # a - max < -1.8e308 rounds to -inf, and exp(-inf) = 0 is right
         e = np.exp(a - np.max(a, axis=axis, keepdims=True))
     return e / np.sum(e, axis=axis, keepdims=True)

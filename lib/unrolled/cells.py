@@ -34,7 +34,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import _checks
-from .activations import derivative, get, sigmoid
+from .activations import UNCHECKED, _derivative
+from .activations import _sigmoid as sigmoid
 
 KINDS = ("rnn", "gated", "lstm", "gru")
 SCHEMES = ("uniform", "orthogonal", "identity")
@@ -50,7 +51,7 @@ def _sigmoid_(a):
     return a
 
 
-def prepared(p, cell):
+def _prepared(p, cell):
     """``p`` plus what the time loop reuses at every step, made once per sequence.
 
     * ``"W.T"``: a C-contiguous copy of each recurrent weight's transpose. The
@@ -87,14 +88,14 @@ def rnn_core(ax, h_prev, p, activation="tanh"):
     """h = f(ax + h_prev W_hh^T)."""
     a = h_prev @ p["W_hh.T"]
     a += ax
-    h = get(activation)(a)
+    h = UNCHECKED[activation](a)
     return h, (h_prev, h, p, activation)
 
 
 def rnn_core_backward(dh, core):
     """Returns (dax, dah, dh_prev): da = dh * f'(a), dh_prev = da W_hh."""
     h_prev, h, p, activation = core
-    da = dh * derivative(activation, h)
+    da = dh * _derivative(activation, h)
     return da, da, da @ p["W_hh"]
 
 
@@ -323,51 +324,67 @@ CELLS = {
 }
 
 
-def cell_for(kind: str, p) -> Cell:
-    """The :class:`Cell` for ``kind``; a GRU's convention is read off its parameters."""
-    _checks.choice("kind", kind, KINDS)
-    if not isinstance(p, dict):
-        raise TypeError(f"params: expected a dict of arrays, got {type(p).__name__}")
+def _cell(kind, p) -> Cell:
+    # The building blocks for a valid ``kind``; a GRU's convention is read off its parameters.
     if kind == "gru":
         return CELLS["gru_after" if "b_x" in p else "gru_cho"]
     return CELLS[kind]
 
 
+def cell_for(kind: str, p, name: str = "p") -> Cell:
+    """The :class:`Cell` for ``kind`` and the parameters ``p`` (checked first)."""
+    check_params(kind, p, name=name)
+    return _cell(kind, p)
+
+
 def reset_after(p) -> bool:
     """True for a GRU whose reset gate acts after the recurrent product (PyTorch's convention)."""
+    check_params("gru", p, name="p")
     return "b_x" in p
 
 
 def hidden_size(kind: str, p) -> int:
-    return p["W_hh"].shape[1] if kind in ("rnn", "gated") else p["W_h"].shape[1]
+    """H, the number of hidden units of a cell of ``kind`` with parameters ``p``."""
+    return check_params(kind, p, name="p")[1]
 
 
-def check_params(kind: str, p, n_in: int | None = None) -> tuple[int, int]:
-    """Validate a parameter dict for ``kind``; return (D, H)."""
-    cell = cell_for(kind, p)
-    _checks.params("params", p, cell.keys)
+def check_params(kind: str, p, n_in: int | None = None, name: str = "p") -> tuple[int, int]:
+    """Validate a parameter dict for ``kind``; return (D, H). ``name``: the argument, for messages."""
+    _checks.choice("kind", kind, KINDS)
+    if not isinstance(p, dict):
+        raise TypeError(f"{name}: expected a dict of arrays, got {type(p).__name__}")
+    cell = _cell(kind, p)
+    _checks.params(name, p, cell.keys)
     for k in cell.keys:
         p_k = p[k]
         if not isinstance(p_k, np.ndarray) or p_k.dtype not in _checks.FLOATS:
-            raise TypeError(f"params[{k!r}]: expected a float32 or float64 numpy array, got "
+            raise TypeError(f"{name}[{k!r}]: expected a float32 or float64 numpy array, got "
                             f"{type(p_k).__name__}{'' if not isinstance(p_k, np.ndarray) else ' of ' + str(p_k.dtype)}")
     dtype = p[cell.keys[0]].dtype
     for k in cell.keys:
         if p[k].dtype != dtype:
-            raise TypeError(f"params[{k!r}]: expected dtype {dtype} like params[{cell.keys[0]!r}], got {p[k].dtype}")
-    H = hidden_size(kind, p)
+            raise TypeError(f"{name}[{k!r}]: expected dtype {dtype} like {name}[{cell.keys[0]!r}], "
+                            f"got {p[k].dtype}")
+    W_rec = "W_hh" if kind in ("rnn", "gated") else "W_h"
+    if p[W_rec].ndim != 2:
+        raise ValueError(f"{name}[{W_rec!r}]: expected a 2-d array (rows, H), got shape {p[W_rec].shape}")
+    H = p[W_rec].shape[1]
     rows = BLOCKS[kind] * H if kind in ("lstm", "gru") else H
     W_in = "W_x" if kind in ("lstm", "gru") else "W_hx"
-    D = p[W_in].shape[1] if p[W_in].ndim == 2 else -1
+    if p[W_in].ndim != 2:
+        raise ValueError(f"{name}[{W_in!r}]: expected a 2-d array (rows, D), got shape {p[W_in].shape}")
+    D = p[W_in].shape[1]
     for k in cell.keys:
         if k.startswith("b"):
-            _checks.shape(f"params[{k!r}]", p[k], (rows,))
+            _checks.shape(f"{name}[{k!r}]", p[k], (rows,))
         elif k in ("W_x", "W_hx", "W_gx"):
-            _checks.shape(f"params[{k!r}]", p[k], (rows, D))
+            _checks.shape(f"{name}[{k!r}]", p[k], (rows, D))
         else:
-            _checks.shape(f"params[{k!r}]", p[k], (rows, H))
+            _checks.shape(f"{name}[{k!r}]", p[k], (rows, H))
+        if not np.all(np.isfinite(p[k])):
+            raise ValueError(f"{name}[{k!r}]: expected finite values, got NaN or inf")
     if n_in is not None and D != n_in:
-        raise ValueError(f"x: expected {D} input features to match params[{W_in!r}] of shape "
+        raise ValueError(f"x: expected {D} input features to match {name}[{W_in!r}] of shape "
                          f"{p[W_in].shape}, got {n_in}")
     return D, H
 
@@ -382,13 +399,19 @@ def _core_args(kind, activation):
 
 def step(kind, x, state, p, activation="tanh"):
     """One time step: ``(state, cache)``. ``state`` is ``h`` (B, H), or ``(h, c)`` for the LSTM."""
-    cell = cell_for(kind, p)
+    return _step(kind, x, state, p, activation, "state")
+
+
+def _step(kind, x, state, p, activation, state_name):
+    D, H = check_params(kind, p, name="p")
     x = _checks.array("x", x, ndim=2)
-    D, H = check_params(kind, p, n_in=x.shape[1])
-    _check_state(kind, state, x.shape[0], H)
+    if x.shape[1] != D:
+        raise ValueError(f"x: expected {D} input features to match p's input weight, got shape {x.shape}")
+    _check_state(kind, state, x.shape[0], H, name=state_name)
     if kind == "rnn":
         _checks.choice("activation", activation, ("tanh", "sigmoid", "relu", "linear"))
-    state, core = cell.core(cell.project(x, p), state, prepared(p, cell),
+    cell = _cell(kind, p)
+    state, core = cell.core(cell.project(x, p), state, _prepared(p, cell),
                             **_core_args(kind, activation))
     return state, (cell, x, p, core)
 
@@ -396,29 +419,34 @@ def step(kind, x, state, p, activation="tanh"):
 def step_backward(dstate, cache):
     """Backward of :func:`step`: ``(dx, dstate_prev, grads)``, grads keyed like the parameters."""
     cell, x, p, core = cache
+    _check_state(cell.kind, dstate, x.shape[0], _hidden(cell, p), name="dstate")
     dax, dah, dstate_prev = cell.core_backward(dstate, core)
     grads = cell.param_grads(x, dax, dah, cell.rec_input(core))
     return cell.input_grad(dax, p), dstate_prev, grads
 
 
+def _hidden(cell, p):
+    return p["W_hh"].shape[1] if cell.kind in ("rnn", "gated") else p["W_h"].shape[1]
+
+
 def rnn_step(x, h_prev, p, activation="tanh"):
     """h_t = f(W_hx x_t + W_hh h_{t-1} + b_h); returns (h, cache)."""
-    return step("rnn", x, h_prev, p, activation)
+    return _step("rnn", x, h_prev, p, activation, "h_prev")
 
 
 def gated_step(x, h_prev, p):
     """000 eqs 23-24; returns (h, cache)."""
-    return step("gated", x, h_prev, p)
+    return _step("gated", x, h_prev, p, "tanh", "h_prev")
 
 
 def lstm_step(x, state, p):
     """``state = (h_prev, c_prev)``; returns ((h, c), cache)."""
-    return step("lstm", x, state, p)
+    return _step("lstm", x, state, p, "tanh", "state")
 
 
 def gru_step(x, h_prev, p):
     """Either GRU convention, read off ``p``; returns (h, cache)."""
-    return step("gru", x, h_prev, p)
+    return _step("gru", x, h_prev, p, "tanh", "h_prev")
 
 
 rnn_step_backward = gated_step_backward = lstm_step_backward = gru_step_backward = step_backward
@@ -437,6 +465,11 @@ def _check_state(kind, state, B, H, name="state"):
 
 
 def zero_state(kind, B, H, dtype=np.float64):
+    """The all-zero initial state: ``h`` (B, H), or the pair ``(h, c)`` for the LSTM."""
+    _checks.choice("kind", kind, KINDS)
+    B, H = _checks.positive_int("B", B), _checks.positive_int("H", H)
+    if np.dtype(dtype) not in _checks.FLOATS:
+        raise TypeError(f"dtype: expected float32 or float64, got {np.dtype(dtype)}")
     h = np.zeros((B, H), dtype=dtype)
     return (h, h.copy()) if kind == "lstm" else h
 
@@ -447,12 +480,20 @@ def zero_state(kind, B, H, dtype=np.float64):
 
 def orthogonal(n, rng, dtype=np.float64):
     """A random n x n orthogonal matrix (QR of a Gaussian matrix, signs fixed so it is uniform)."""
+    n = _checks.positive_int("n", n)
+    _check_rng(rng)
     q, r = np.linalg.qr(rng.standard_normal((n, n)))
     return (q * np.sign(np.diag(r))).astype(dtype)
 
 
 def scale_to_radius(W, radius):
     """W rescaled so that its spectral radius max |eig(W)| equals ``radius``."""
+    W = _checks.array("W", W, ndim=2)
+    if W.shape[0] != W.shape[1]:
+        raise ValueError(f"W: expected a square matrix, got shape {W.shape}")
+    if isinstance(radius, bool) or not isinstance(radius, (int, float, np.integer, np.floating)) \
+            or not (np.isfinite(radius) and radius > 0):
+        raise ValueError(f"radius: expected a positive finite number, got {radius!r}")
     rho = np.max(np.abs(np.linalg.eigvals(W)))
     if rho == 0:
         raise ValueError("radius: cannot rescale a matrix whose eigenvalues are all zero")
@@ -480,8 +521,7 @@ def init(kind, n_in, n_hidden, rng, *, scheme="uniform", radius=None, forget_bia
     _checks.choice("kind", kind, KINDS)
     D = _checks.positive_int("n_in", n_in)
     H = _checks.positive_int("n_hidden", n_hidden)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng: expected a numpy Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
+    _check_rng(rng)
     _checks.choice("scheme", scheme, SCHEMES)
     _checks.choice("activation", activation, ("tanh", "sigmoid", "relu", "linear"))
     if np.dtype(dtype) not in _checks.FLOATS:
@@ -525,6 +565,14 @@ def init(kind, n_in, n_hidden, rng, *, scheme="uniform", radius=None, forget_bia
     return {name: np.ascontiguousarray(a, dtype=dtype) for name, a in p.items()}
 
 
+def _check_rng(rng):
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng: expected a numpy Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
+
+
 def count_params(p) -> int:
     """Number of scalar parameters in a parameter dict."""
+    if not isinstance(p, dict) or not all(isinstance(a, np.ndarray) for a in p.values()):
+        raise TypeError(f"p: expected a dict of numpy arrays, got {type(p).__name__}"
+                        + (f" holding {sorted({type(a).__name__ for a in p.values()})}" if isinstance(p, dict) else ""))
     return int(sum(a.size for a in p.values()))

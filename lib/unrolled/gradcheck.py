@@ -28,6 +28,9 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-5)
         raise TypeError(f"x: gradient checks need float64 (float32 rounding swamps the differences), got {x.dtype}")
     if not callable(f):
         raise TypeError(f"f: expected a function of no arguments returning the loss, got {type(f).__name__}")
+    _checks.array("x", x)
+    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.floating)) or not (np.isfinite(eps) and eps > 0):
+        raise ValueError(f"eps: expected a small positive number, got {eps!r}")
     grad = np.zeros_like(x)
     it = np.nditer(x, flags=["multi_index"])
     for _ in it:
@@ -42,9 +45,14 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-5)
     return grad
 
 
+def _pair(a, b):
+    """``a`` and ``b`` as finite float64 arrays of any (their common) shape."""
+    return _checks.array("a", a).astype(np.float64), _checks.array("b", b).astype(np.float64)
+
+
 def relative_error(a, b) -> float:
     """Norm-wise relative error ||a - b|| / (||a|| + ||b||); 0 when both are zero."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    a, b = _pair(a, b)
     if a.shape != b.shape:
         raise ValueError(f"b: expected shape {a.shape} like a, got {b.shape}")
     denom = np.linalg.norm(a) + np.linalg.norm(b)
@@ -53,7 +61,7 @@ def relative_error(a, b) -> float:
 
 def max_relative_error(a, b, floor: float = 1e-8) -> float:
     """Worst element: max |a_i - b_i| / max(|a_i| + |b_i|, floor)."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    a, b = _pair(a, b)
     if a.shape != b.shape:
         raise ValueError(f"b: expected shape {a.shape} like a, got {b.shape}")
     if a.size == 0:
@@ -67,8 +75,14 @@ def check_gradients(loss_fn: Callable[[dict], float], params: dict, grads: dict,
 
     Returns ``{name: {"norm": relative_error, "max": max_relative_error}}`` for every key.
     """
-    if not isinstance(params, dict) or not isinstance(grads, dict):
-        raise TypeError(f"params, grads: expected dicts of arrays, got {type(params).__name__}, {type(grads).__name__}")
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn: expected a function of the parameter dict returning the loss, "
+                        f"got {type(loss_fn).__name__}")
+    for name, d in (("params", params), ("grads", grads)):
+        if not isinstance(d, dict):
+            raise TypeError(f"{name}: expected a dict of arrays, got {type(d).__name__}")
+        for k, v in d.items():
+            _checks.array(f"{name}[{k!r}]", v)
     if set(params) != set(grads):
         raise ValueError(f"grads: expected the keys of params {sorted(params)}, got {sorted(grads)}")
     report = {}

@@ -46,6 +46,8 @@ def embedding_forward(ids, E):
 def embedding_backward(de, cache):
     """dE: each word's column collects the gradients of every place it was used."""
     ids, shape = cache
+    de = _checks.array("de", de)
+    _checks.shape("de", de, ids.shape + (shape[0],))
     dE_T = np.zeros((shape[1], shape[0]), dtype=de.dtype)
     np.add.at(dE_T, ids.reshape(-1), de.reshape(-1, shape[0]))
     return dE_T.T

@@ -13,31 +13,47 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _checks
+
+
+def _check_dict(name, d):
+    """``d`` must be a dict of finite numeric arrays (any shapes)."""
+    if not isinstance(d, dict):
+        raise TypeError(f"{name}: expected a dict of arrays, got {type(d).__name__}")
+    for k, v in d.items():
+        _checks.array(f"{name}[{k!r}]", v)
+
 
 def _check(params, grads):
-    if not isinstance(params, dict) or not isinstance(grads, dict):
-        raise TypeError(f"params, grads: expected dicts of arrays, got {type(params).__name__}, {type(grads).__name__}")
+    _check_dict("params", params)
+    if not isinstance(grads, dict):
+        raise TypeError(f"grads: expected a dict of arrays, got {type(grads).__name__}")
     if set(params) != set(grads):
         raise ValueError(f"grads: expected the keys of params {sorted(params)}, got {sorted(grads)}")
     for k in params:
         if np.shape(grads[k]) != np.shape(params[k]):
             raise ValueError(f"grads[{k!r}]: expected shape {np.shape(params[k])}, got {np.shape(grads[k])}")
-        if not np.all(np.isfinite(grads[k])):
-            raise ValueError(f"grads[{k!r}]: expected finite values, got NaN or inf")
+    _check_dict("grads", grads)
 
 
 def _positive(name, value):
-    if not (isinstance(value, (int, float, np.floating)) and np.isfinite(value) and value > 0):
+    if not (isinstance(value, (int, float, np.floating)) and not isinstance(value, bool)
+            and np.isfinite(value) and value > 0):
         raise ValueError(f"{name}: expected a positive number, got {value!r}")
+    return float(value)
+
+
+def _fraction(name, value):
+    """A number in [0, 1) (momentum, Adam's betas)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not 0 <= value < 1:
+        raise ValueError(f"{name}: expected a number in [0, 1), got {value!r}")
     return float(value)
 
 
 class SGD:
     def __init__(self, lr=0.1, momentum=0.0):
         self.lr = _positive("lr", lr)
-        if not 0 <= momentum < 1:
-            raise ValueError(f"momentum: expected a number in [0, 1), got {momentum!r}")
-        self.momentum, self.velocity = momentum, {}
+        self.momentum, self.velocity = _fraction("momentum", momentum), {}
 
     def step(self, params, grads):
         _check(params, grads)
@@ -65,9 +81,7 @@ class Adagrad:
 class Adam:
     def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
         self.lr, self.eps = _positive("lr", lr), _positive("eps", eps)
-        for name, b in (("beta1", beta1), ("beta2", beta2)):
-            if not 0 <= b < 1:
-                raise ValueError(f"{name}: expected a number in [0, 1), got {b!r}")
+        beta1, beta2 = _fraction("beta1", beta1), _fraction("beta2", beta2)
         self.beta1, self.beta2, self.t, self.m, self.v = beta1, beta2, 0, {}, {}
 
     def step(self, params, grads):
@@ -86,6 +100,7 @@ class Adam:
 
 def global_norm(grads) -> float:
     """sqrt of the sum of squares of every entry of every gradient."""
+    _check_dict("grads", grads)
     return float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads.values())))
 
 
@@ -94,8 +109,7 @@ def clip_global_norm(grads, max_norm):
 
     Returns ``(clipped, norm)``, ``norm`` being the norm before clipping. New arrays; ``grads`` is untouched.
     """
-    if not isinstance(grads, dict):
-        raise TypeError(f"grads: expected a dict of arrays, got {type(grads).__name__}")
+    _check_dict("grads", grads)
     max_norm = _positive("max_norm", max_norm)
     norm = global_norm(grads)
     if not np.isfinite(norm):
@@ -106,7 +120,6 @@ def clip_global_norm(grads, max_norm):
 
 def clip_elementwise(grads, value):
     """Clip every entry to [-value, value]: bounded, but the direction changes."""
-    if not isinstance(grads, dict):
-        raise TypeError(f"grads: expected a dict of arrays, got {type(grads).__name__}")
+    _check_dict("grads", grads)
     value = _positive("value", value)
     return {k: np.clip(g, -value, value) for k, g in grads.items()}

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _checks
-from .cells import _check_state, cell_for, check_params, prepared, zero_state
+from .cells import _cell, _check_state, _prepared, check_params, zero_state
 
 
 def _flat(a):
@@ -46,12 +46,12 @@ def forward(kind, x, params, state0=None, activation="tanh"):
     hs : array (T, B, H), the hidden state after every step
     cache : what :func:`backward` needs
     """
-    cell = cell_for(kind, params)
     x = _checks.array("x", x, ndim=3)
     T, B, D = x.shape
     if T < 1 or B < 1:
         raise ValueError(f"x: expected at least one time step and one sequence, got shape {x.shape}")
-    _, H = check_params(kind, params, n_in=D)
+    _, H = check_params(kind, params, n_in=D, name="params")
+    cell = _cell(kind, params)
     dtype = params[cell.keys[0]].dtype
     if x.dtype != dtype:
         raise TypeError(f"x: expected dtype {dtype} like the parameters, got {x.dtype}")
@@ -67,7 +67,7 @@ def forward(kind, x, params, state0=None, activation="tanh"):
     hs = np.empty((T, B, H), dtype=dtype)
     cores = []
     state = state0
-    p = prepared(params, cell)
+    p = _prepared(params, cell)
     for t in range(T):
         state, core = cell.core(ax[t], state, p, **core_args)
         hs[t] = state[0] if kind == "lstm" else state
@@ -148,7 +148,9 @@ def backward(dhs, cache, dstate_last=None):
     dx : (T, B, D), dstate0 : like state0, grads : dict keyed like params
     """
     dhs = _check_dhs(dhs, cache)
-    T = dhs.shape[0]
+    T, B, H = dhs.shape
+    if dstate_last is not None:
+        _check_state(cache["kind"], dstate_last, B, H, name="dstate_last")
     dstate = _zero_dstate(cache) if dstate_last is None else dstate_last
     dax = np.zeros((T,) + cache["cores"][0][0].shape[:1] + (_width(cache),), dtype=dhs.dtype)
     dah = dax if _same_dah(cache) else np.zeros_like(dax)
@@ -230,8 +232,12 @@ def stacked_backward(dhs_top, caches):
 
     Returns ``(dx, dstates0, grads)`` with one entry per layer in ``dstates0`` and ``grads``.
     """
+    if not isinstance(caches, (list, tuple)) or not caches:
+        raise TypeError(f"caches: expected the list of caches from stacked_forward, got {type(caches).__name__}")
+    d = _checks.array("dhs_top", dhs_top, ndim=3)
+    top = caches[-1]
+    _checks.shape("dhs_top", d, top["x"].shape[:2] + (top["cores"][0][0].shape[1],))
     dstates0, grads = [None] * len(caches), [None] * len(caches)
-    d = dhs_top
     for i in range(len(caches) - 1, -1, -1):                 # top layer first
         d, dstates0[i], grads[i] = backward(d, caches[i])
     return d, dstates0, grads
@@ -248,6 +254,8 @@ def bidirectional_forward(kind, x, params_fwd, params_bwd, activation="tanh"):
     they see the whole sequence around step t (001; 003).
     """
     x = _checks.array("x", x, ndim=3)
+    check_params(kind, params_fwd, n_in=x.shape[2], name="params_fwd")
+    check_params(kind, params_bwd, n_in=x.shape[2], name="params_bwd")
     hf, cf = forward(kind, x, params_fwd, activation=activation)
     hb, cb = forward(kind, np.ascontiguousarray(x[::-1]), params_bwd, activation=activation)
     return np.concatenate([hf, hb[::-1]], axis=2), (cf, cb, hf.shape[2])
