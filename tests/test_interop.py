@@ -1,12 +1,13 @@
 """interop: our parameters <-> PyTorch's state_dict layout, without torch.
 
-The torch-free part: key names, shapes, dtypes, the bias split, refusals. The
-numerical meaning of the relabelling is checked in test_torch_crosscheck.py
-against torch itself where it is installed.
+The torch-free part: key names, shapes, dtypes, the bias split, refusals, and
+the meaning of the relabelling against PyTorch's documented equations written
+out in numpy (so it is checked even where torch is not installed; where it is,
+test_torch_crosscheck.py checks against torch itself).
 """
 import numpy as np
 import pytest
-from unrolled import interop
+from unrolled import cells, interop, sequence
 
 KINDS = {"rnn": 1, "lstm": 4, "gru": 3}
 
@@ -219,3 +220,59 @@ def test_bad_state_dict():
     bad(interop.from_torch, "gru", sd, layer=-1, names="layer")
     bad(interop.from_torch, "gru", sd, layer=1.0, names="layer")
     bad(interop.from_torch, "gru", sd, reverse="yes", exc=TypeError, names="reverse")
+
+
+# ------------------------------------- meaning: PyTorch's documented equations
+
+def _sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def torch_equations(kind, sd, x, h0):
+    """torch.nn.RNN / LSTM / GRU as their documentation writes them, in numpy, from a state_dict.
+
+    W_ih, W_hh, b_ih, b_hh stacked in torch's gate order; returns the hidden states (T, B, H).
+    """
+    W_ih, W_hh, b_ih, b_hh = (sd[k] for k in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"))
+    H = W_hh.shape[1]
+    h, c, hs = h0, np.zeros_like(h0), []
+    for x_t in x:
+        gi = x_t @ W_ih.T + b_ih                      # the input's part, every gate
+        gh = h @ W_hh.T + b_hh                        # the state's part, every gate
+        if kind == "rnn":
+            h = np.tanh(gi + gh)
+        elif kind == "lstm":
+            i, f, g, o = np.split(gi + gh, 4, axis=1)
+            c = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
+            h = _sigmoid(o) * np.tanh(c)
+        else:
+            r = _sigmoid(gi[:, :H] + gh[:, :H])
+            z = _sigmoid(gi[:, H:2 * H] + gh[:, H:2 * H])
+            n = np.tanh(gi[:, 2 * H:] + r * gh[:, 2 * H:])   # r multiplies W_hn h + b_hn
+            h = (1 - z) * n + z * h
+        hs.append(h)
+    return np.array(hs)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_from_torch_computes_what_torch_documents(kind):
+    """Torch's parameters (two distinct biases), run by our cells = torch's equations."""
+    rng = np.random.default_rng(10)
+    T, B, D, H = 6, 3, 4, 5
+    sd = make_state_dict(kind, D, H, rng)
+    x = rng.standard_normal((T, B, D))
+    ours, _ = sequence.forward(kind, x, interop.from_torch(kind, sd))
+    np.testing.assert_allclose(ours, torch_equations(kind, sd, x, np.zeros((B, H))), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_to_torch_computes_what_we_compute(kind):
+    rng = np.random.default_rng(11)
+    T, B, D, H = 6, 3, 4, 5
+    params = cells.init(kind, D, H, rng)
+    x = rng.standard_normal((T, B, D))
+    h0 = rng.standard_normal((B, H))
+    state0 = (h0, np.zeros((B, H))) if kind == "lstm" else h0
+    ours, _ = sequence.forward(kind, x, params, state0)
+    theirs = torch_equations(kind, interop.to_torch(kind, params), x, h0)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
