@@ -93,5 +93,6 @@ def test_explorer_benchmark_finds_and_times_every_explorer(tmp_path):
         name = sorted(found)[0]
         rows = explorers.measure(repeats=1, modules={name: found[name]})
         assert rows[0]["explorer"] == name and rows[0]["median_ms"] > 0
+        assert 0 < rows[0]["compute_ms"]
     table = explorers.markdown(explorers.measure(repeats=1, modules={}), 1)
     assert "no explorers found" in table
