@@ -11,9 +11,10 @@ that start a server):
   ``"none"``), so cells far below the fold exist in the page.
 * :func:`run_notebook` opens one notebook in a Chromium page, clears the stored
   outputs, clicks "Restart the kernel and run all cells", confirms, waits until
-  the kernel is idle and every cell has run, then checks that no cell shows an error and moves one
-  control of every explorer (``.unrolled-explorer``, see
-  ``unrolled.explorers.base``), requiring the readout and the figure to change.
+  the kernel is idle and every cell has run, then checks that no cell shows an
+  error and moves the controls of every explorer (``.unrolled-explorer``, see
+  ``unrolled.explorers.base``): the first must change the readout and the
+  figure, every other one at least one of them.
 """
 from __future__ import annotations
 
@@ -431,7 +432,7 @@ def run_notebook(page, watcher: Watcher, server: LabServer, path: str, *,
         state = page.evaluate(JS_STATE, path)
     report.errors += state["unrendered"]
 
-    # Every explorer: move one control; the readout and the figure must change.
+    # Every explorer: move its controls; the readout and the figure must change.
     panels = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .unrolled-explorer")
     for i in range(panels.count()):
         report.explorers.append(move_explorer(page, panels.nth(i), i, explorer_timeout))
@@ -448,51 +449,71 @@ def run_notebook(page, watcher: Watcher, server: LabServer, path: str, *,
 
 
 def move_explorer(page, panel, index: int, timeout: float) -> str:
-    """Move one control of ``panel``; return "ok: ..." or a description of what failed."""
+    """Move the controls of ``panel``; return "ok: ..." or a description of what failed.
+
+    The first control that can be moved must change both the readout and the
+    figure; every further one must change at least one of them (a control that
+    changes nothing is broken). Controls a key or a click cannot move (text,
+    tags) are left alone.
+    """
     panel.scroll_into_view_if_needed()
     title = panel.locator(".widget-html-content").first.inner_text().strip()[:60]
     name = f"explorer {index + 1} ({title})"
     readout = panel.locator(".unrolled-readout")
     if readout.count() != 1:
         return f"{name}: expected one .unrolled-readout, found {readout.count()}"
-    before_text = readout.inner_text()
-    before_png = panel.evaluate(JS_FIGURE)
-    if not before_png:
+    if not panel.evaluate(JS_FIGURE):
         return f"{name}: no figure (an image output right after the controls)"
-    how = _move_one_control(page, panel)
-    if how is None:
+    controls = panel.locator(CONTROLS)
+    moved: list[str] = []
+    for i in range(controls.count()):
+        before_text, before_png = readout.inner_text(), panel.evaluate(JS_FIGURE)
+        how = _move_control(page, controls.nth(i))
+        if how is None:
+            continue
+        both = not moved  # the first control moved must change both
+        deadline = time.monotonic() + timeout
+        while True:
+            text, png = readout.inner_text(), panel.evaluate(JS_FIGURE)
+            changed = [text != before_text, bool(png) and png != before_png]
+            if all(changed) or (any(changed) and not both):
+                break
+            if time.monotonic() > deadline:
+                if both:
+                    missing = [what for what, ok in zip(("the readout", "the figure"), changed) if not ok]
+                    return f"{name}: after {how}, {' and '.join(missing)} did not change within {timeout:.0f} s"
+                return (f"{name}: after {how} (control {i + 1}), neither the readout nor the figure changed"
+                        f" within {timeout:.0f} s")
+            page.wait_for_timeout(100)
+        moved.append(how)
+    if not moved:
         return f"{name}: no control that can be moved (slider, dropdown, toggle buttons, checkbox)"
-    deadline = time.monotonic() + timeout
-    text, png = before_text, before_png
-    while time.monotonic() < deadline:
-        text, png = readout.inner_text(), panel.evaluate(JS_FIGURE)
-        if text != before_text and png and png != before_png:
-            return f"ok: {name}: {how}"
-        page.wait_for_timeout(100)
-    missing = [what for what, same in (("the readout", text == before_text),
-                                       ("the figure", png == before_png)) if same]
-    return f"{name}: after {how}, {' and '.join(missing)} did not change within {timeout:.0f} s"
+    more = f"; {len(moved) - 1} more controls moved" if len(moved) > 1 else ""
+    return f"ok: {name}: {moved[0]}{more}"
 
 
 CONTROLS = ", ".join(f":scope > .widget-{kind}" for kind in ("slider", "dropdown", "toggle-buttons", "checkbox"))
 
 
-def _move_one_control(page, panel) -> str | None:
-    """Move the explorer's first control, as a learner would; say what was done."""
-    controls = panel.locator(CONTROLS)
-    if not controls.count():
-        return None
-    control = controls.first
+def _move_control(page, control) -> str | None:
+    """Move one control as a learner would and say what was done; None if it cannot be moved."""
     kind = control.get_attribute("class") or ""
     if "widget-slider" in kind:
+        if control.locator(".noUi-target[disabled]").count():
+            return None
         h = control.locator(".noUi-handle").first
-        now, top = h.get_attribute("aria-valuenow"), h.get_attribute("aria-valuemax")
-        key = "ArrowLeft" if now is not None and now == top else "ArrowRight"
+        try:
+            at_top = float(h.get_attribute("aria-valuenow")) >= float(h.get_attribute("aria-valuemax"))
+        except (TypeError, ValueError):
+            at_top = False
+        key = "ArrowLeft" if at_top else "ArrowRight"
         h.focus()
         page.keyboard.press(key)
         return f"pressing {key} on a slider"
     if "widget-dropdown" in kind:
         select = control.locator("select")
+        if select.is_disabled():
+            return None
         current = select.input_value()
         for value in select.locator("option").evaluate_all("(os) => os.map(o => o.value)"):
             if value != current:
@@ -500,11 +521,16 @@ def _move_one_control(page, panel) -> str | None:
                 return f"choosing {value!r} in a dropdown"
         return None
     if "widget-toggle-buttons" in kind:
-        button = control.locator("button:not(.mod-active)").first
-        label = button.inner_text()
-        button.click()
+        buttons = control.locator("button:not(.mod-active):not([disabled])")
+        if not buttons.count():
+            return None
+        label = buttons.first.inner_text()
+        buttons.first.click()
         return f"clicking the toggle button {label!r}"
-    control.locator("input").first.click()
+    box = control.locator("input:not([disabled])")
+    if not box.count():
+        return None
+    box.first.click()
     return "clicking a checkbox"
 
 

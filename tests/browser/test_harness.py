@@ -1,12 +1,13 @@
 """The browser harness itself: it must see what it is there to see.
 
-A notebook written here (never in notebooks/) has three explorers built on
-``unrolled.explorers.base.Explorer`` - two sound ones (first control a dropdown,
-or a slider at its maximum) and one whose callback raises once a control
-moves - an empty code cell, a cell tagged raises-exception, a widget that
-never renders (closed at once), and a last cell that raises. The harness must pass the sound explorers (so the
-in-place figure update works in this JupyterLab), and report the broken one,
-the widget and the error cell.
+A notebook written here (never in notebooks/) has four explorers built on
+``unrolled.explorers.base.Explorer``: two sound ones (first control a dropdown,
+or a slider at its maximum), one whose second control lost its wiring, and one
+whose callback raises once a control moves. Then an empty code cell, a cell
+tagged raises-exception, a widget that never renders (closed at once), and a
+last cell that raises. The harness must pass the sound explorers (so the
+in-place figure update works in this JupyterLab) and report the deaf control,
+the broken explorer, the widget and the error cell.
 """
 import json
 
@@ -43,6 +44,14 @@ Explorer("slider", {"a": widgets.FloatSlider(value=3.0, min=0.5, max=3.0, step=0
          compute, draw)
 '''
 
+DEAF = '''\
+deaf = Explorer("deaf", {"a": widgets.FloatSlider(value=1.0, min=0.5, max=3.0, step=0.25),
+                         "kind": widgets.Dropdown(options=["power", "sine"], description="kind")},
+                compute, draw)
+deaf.controls["kind"].unobserve(deaf._on_change, names="value")  # wiring lost: the dropdown does nothing
+deaf
+'''
+
 BROKEN = '''\
 def broken(a):
     if a != 1.0:
@@ -66,8 +75,9 @@ def write_fixture(path):
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_markdown_cell("# Harness self-test")]
-    nb.cells += [nbformat.v4.new_code_cell(src) for src in (SETUP, SOUND, SLIDER, BROKEN, "", SHOWN, CLOSED, RAISES)]
-    nb.cells[6].metadata["tags"] = ["raises-exception"]
+    cells = (SETUP, SOUND, SLIDER, DEAF, BROKEN, "", SHOWN, CLOSED, RAISES)
+    nb.cells += [nbformat.v4.new_code_cell(src) for src in cells]
+    nb.cells[7].metadata["tags"] = ["raises-exception"]
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, str(path))
 
@@ -77,18 +87,20 @@ def test_harness_sees_broken_explorer_and_error(lab):
     report = lab.run("selftest/harness_check.ipynb", run_timeout=60, explorer_timeout=4,
                      screenshot=SCREENSHOTS / "selftest_harness_check.png")
 
-    assert len(report.explorers) == 3, report.explorers
-    dropdown, slider, broken = report.explorers
-    assert dropdown == "ok: explorer 1 (dropdown): choosing 'sine' in a dropdown", dropdown
+    assert len(report.explorers) == 4, report.explorers
+    dropdown, slider, deaf, broken = report.explorers
+    assert dropdown == "ok: explorer 1 (dropdown): choosing 'sine' in a dropdown; 1 more controls moved", dropdown
     # the slider starts at its maximum, so the harness moves it down
-    assert slider == "ok: explorer 2 (slider): pressing ArrowLeft on a slider", slider
-    assert broken.startswith("explorer 3 (broken): after pressing ArrowRight"), broken
+    assert slider == "ok: explorer 2 (slider): pressing ArrowLeft on a slider; 1 more controls moved", slider
+    assert deaf == ("explorer 3 (deaf): after choosing 'sine' in a dropdown (control 2), neither the readout"
+                    " nor the figure changed within 4 s"), deaf
+    assert broken.startswith("explorer 4 (broken): after pressing ArrowRight"), broken
     assert broken.endswith("the readout and the figure did not change within 4 s"), broken
 
     assert len(report.errors) == 2, report.errors
     raised, unrendered = report.errors
-    assert raised == "cell 9 (raise ValueError(\"a deliberate error\")): ValueError: a deliberate error", raised
-    assert unrendered == "cell 8 (slider = widgets.IntSlider()): 1 widgets displayed, 0 rendered", unrendered
+    assert raised == "cell 10 (raise ValueError(\"a deliberate error\")): ValueError: a deliberate error", raised
+    assert unrendered == "cell 9 (slider = widgets.IntSlider()): 1 widgets displayed, 0 rendered", unrendered
     assert report.console == [], report.console
     # every cell is in the page, however far below the fold (SETTINGS in harness.py)
     assert report.windowing == "none"
