@@ -100,7 +100,7 @@ def median_times(runs, repeats, warmup=3):
     return [statistics.median(ts) for ts in times]
 
 
-def measure(shapes=SHAPES, kinds=KINDS, repeats=21, use_torch=True, warmup=3):
+def measure(shapes=SHAPES, kinds=KINDS, repeats=31, use_torch=True, warmup=3):
     """Every (shape, kind): a row dict with medians, tokens/s and the ratio to torch."""
     torch = _import_torch() if use_torch else None
     rows = []
@@ -268,7 +268,7 @@ def blas_threads():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=21, help="timed runs per case (median)")
+    parser.add_argument("--repeats", type=int, default=31, help="timed runs per case (median)")
     parser.add_argument("--no-torch", action="store_true", help="ours only")
     parser.add_argument("--threads", default="default,1",
                         help="comma-separated thread counts, each given to numpy's BLAS and to "
