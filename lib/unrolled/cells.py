@@ -529,7 +529,8 @@ def init(kind, n_in, n_hidden, rng, *, scheme="uniform", radius=None, forget_bia
     if radius is not None and not (np.isfinite(radius) and radius > 0):
         raise ValueError(f"radius: expected a positive finite number, got {radius!r}")
     if kind != "lstm" and forget_bias != 0.0:
-        raise ValueError(f"forget_bias: only an LSTM has a forget gate, got forget_bias={forget_bias} for kind {kind!r}")
+        raise ValueError(f"forget_bias: only an LSTM has a forget gate, "
+                         f"got forget_bias={forget_bias} for kind {kind!r}")
     k = 1.0 / np.sqrt(H)
 
     def uniform(*shape):
