@@ -23,7 +23,9 @@ for all time steps in one matrix product (``sequence.forward``):
 * ``core(ax, state, p)``: everything that needs the previous state.
 
 The textbook step functions ``rnn_step`` ... ``gru_step`` are exactly
-``core(project(x, p), state, p)``, and ``*_step_backward`` returns
+``core(project(x, p), state, _prepared(p))``, where ``_prepared`` adds what the
+time loop reuses at every step (contiguous ``W.T`` copies, the LSTM's gate
+constants) so it is made once per sequence, not once per step; and ``*_step_backward`` returns
 ``(dx, dstate_prev, grads)`` with ``grads`` keyed like ``p``.
 
 Shapes: ``x`` is ``(B, D)``, a state ``h`` is ``(B, H)`` (the LSTM's state is the
