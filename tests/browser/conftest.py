@@ -8,6 +8,7 @@ with ``UNROLLED_REQUIRE_BROWSER=1`` (set by .ci/run) any skip here fails.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -69,7 +70,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     tr.section("browser: notebooks in JupyterLab")
     for r in _reports:
         moved = sum(e.startswith("ok") for e in r.explorers)
-        tr.write_line(f"{r.notebook:48s} {r.seconds:6.1f} s  explorers moved: {moved}/{len(r.explorers)}")
+        slowest = [int(m) for e in r.explorers for m in re.findall(r"slowest update (\d+) ms", e)]
+        update = f", slowest update {max(slowest)} ms" if slowest else ""
+        tr.write_line(f"{r.notebook:48s} {r.seconds:6.1f} s  explorers that answered: {moved}/{len(r.explorers)}"
+                      f"{update}")
     total = browser_seconds()
     flag = "  OVER BUDGET" if total > BUDGET else ""
     tr.write_line(f"{'all browser tests (from the server start)':48s} {total:6.1f} s  (budget {BUDGET:.0f} s){flag}")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -466,6 +467,7 @@ def move_explorer(page, panel, index: int, timeout: float) -> str:
         return f"{name}: no figure (an image output right after the controls)"
     controls = panel.locator(CONTROLS)
     moved: list[str] = []
+    slowest = 0  # the longest update the readout reported, in ms
     for i in range(controls.count()):
         before_text, before_png = readout.inner_text(), panel.evaluate(JS_FIGURE)
         how = _move_control(page, controls.nth(i))
@@ -486,10 +488,13 @@ def move_explorer(page, panel, index: int, timeout: float) -> str:
                         f" within {timeout:.0f} s")
             page.wait_for_timeout(100)
         moved.append(how)
+        match = re.search(r"updated in (\d+) ms", text)
+        if match:
+            slowest = max(slowest, int(match.group(1)))
     if not moved:
         return f"{name}: no control that can be moved (slider, dropdown, toggle buttons, checkbox)"
     more = f"; {len(moved) - 1} more controls moved" if len(moved) > 1 else ""
-    return f"ok: {name}: {moved[0]}{more}"
+    return f"ok: {name}: {moved[0]}{more}; slowest update {slowest} ms"
 
 
 CONTROLS = ", ".join(f":scope > .widget-{kind}" for kind in ("slider", "dropdown", "toggle-buttons", "checkbox"))
