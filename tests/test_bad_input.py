@@ -36,11 +36,7 @@ NOT_CHECKED = {
 }
 
 #: Known gaps, each failing now: marked strict xfail, so fixing one fails the run until it is removed here.
-KNOWN_GAPS = {
-    ("gradcheck.check_gradients", name, what): "check_gradients' source is shown in notebook 03, whose "
-    "stored output would change: its checks wait for that notebook's next re-execution"
-    for name, what in (("loss_fn", "not callable"), ("params", "['w'] NaN"), ("grads", "['w'] NaN"))
-}
+KNOWN_GAPS: dict = {}
 
 #: Arguments never spoiled: they are made by the library's own forward functions.
 OPAQUE = {"cache", "caches"}

@@ -75,10 +75,15 @@ def check_gradients(loss_fn: Callable[[dict], float], params: dict, grads: dict,
 
     Returns ``{name: {"norm": relative_error, "max": max_relative_error}}`` for every key.
     """
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn: expected a function of params returning the loss, got {type(loss_fn).__name__}")
     if not isinstance(params, dict) or not isinstance(grads, dict):
         raise TypeError(f"params, grads: expected dicts of arrays, got {type(params).__name__}, {type(grads).__name__}")
     if set(params) != set(grads):
         raise ValueError(f"grads: expected the keys of params {sorted(params)}, got {sorted(grads)}")
+    for name in params:
+        _checks.array(f"params[{name!r}]", params[name])
+        _checks.array(f"grads[{name!r}]", grads[name])
     report = {}
     for name, x in params.items():
         _checks.shape(f"grads[{name!r}]", np.asarray(grads[name]), x.shape)
