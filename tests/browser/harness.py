@@ -295,6 +295,7 @@ class Watcher:
         self.pending: dict[str, str] = {}  # msg_id -> msg_type of requests without a reply yet
         self.replies: dict[str, int] = {}  # msg_type -> how many replies arrived
         self.debugger = False  # the kernel said it supports the debugger (JupyterLab then asks it)
+        self.callback_errors: list[str] = []  # exceptions raised while handling a widget message
         page.on("console", self._on_console)
         page.on("pageerror", lambda err: self.console.append(f"uncaught: {err}"))
         page.on("websocket", self._on_websocket)
@@ -320,6 +321,13 @@ class Watcher:
     def _received(self, frame) -> None:
         self.last_frame = time.monotonic()
         msg = kernel_message(frame)
+        if msg and msg[1].get("msg_type") == "error" and msg[2].get("msg_type") == "comm_msg":
+            # A widget callback raised: JupyterLab puts it in its log console only.
+            try:
+                content = json.loads(msg[3] or "{}")
+                self.callback_errors.append(f"{content.get('ename')}: {content.get('evalue')}")
+            except (ValueError, AttributeError):
+                self.callback_errors.append("an exception (unreadable)")
         if not msg or not msg[1].get("msg_type", "").endswith("_reply"):
             return
         kind = msg[1]["msg_type"]
@@ -436,7 +444,7 @@ def run_notebook(page, watcher: Watcher, server: LabServer, path: str, *,
     # Every explorer: move its controls; the readout and the figure must change.
     panels = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .unrolled-explorer")
     for i in range(panels.count()):
-        report.explorers.append(move_explorer(page, panels.nth(i), i, explorer_timeout))
+        report.explorers.append(move_explorer(page, watcher, panels.nth(i), i, explorer_timeout))
 
     if screenshot is not None:
         screenshot.parent.mkdir(parents=True, exist_ok=True)
@@ -449,13 +457,13 @@ def run_notebook(page, watcher: Watcher, server: LabServer, path: str, *,
     return report
 
 
-def move_explorer(page, panel, index: int, timeout: float) -> str:
+def move_explorer(page, watcher: Watcher, panel, index: int, timeout: float) -> str:
     """Move the controls of ``panel``; return "ok: ..." or a description of what failed.
 
     The first control that can be moved must change both the readout and the
     figure; every further one must change at least one of them (a control that
-    changes nothing is broken). Controls a key or a click cannot move (text,
-    tags) are left alone.
+    changes nothing is broken), and no callback may raise. Controls a key or a
+    click cannot move (text, tags) are left alone.
     """
     panel.scroll_into_view_if_needed()
     title = panel.locator(".widget-html-content").first.inner_text().strip()[:60]
@@ -470,12 +478,15 @@ def move_explorer(page, panel, index: int, timeout: float) -> str:
     slowest = 0  # the longest update the readout reported, in ms
     for i in range(controls.count()):
         before_text, before_png = readout.inner_text(), panel.evaluate(JS_FIGURE)
+        raised = len(watcher.callback_errors)
         how = _move_control(page, controls.nth(i))
         if how is None:
             continue
         both = not moved  # the first control moved must change both
         deadline = time.monotonic() + timeout
         while True:
+            if len(watcher.callback_errors) > raised:
+                return f"{name}: after {how}, the callback raised {watcher.callback_errors[raised]}"
             text, png = readout.inner_text(), panel.evaluate(JS_FIGURE)
             changed = [text != before_text, bool(png) and png != before_png]
             if all(changed) or (any(changed) and not both):
