@@ -389,7 +389,7 @@ def _wait(condition, timeout: float, what: str, page) -> None:
 
 
 def run_notebook(page, watcher: Watcher, server: LabServer, path: str, *,
-                 run_timeout: float = 90.0, explorer_timeout: float = 10.0,
+                 run_timeout: float = 90.0, explorer_timeout: float = 10.0, render_timeout: float = 10.0,
                  screenshot: Path | None = None) -> Report:
     """Open ``path`` (relative to the server root), Restart & Run All, check, move explorers.
 
@@ -435,7 +435,7 @@ def run_notebook(page, watcher: Watcher, server: LabServer, path: str, *,
         report.errors.append(f"{state['pending']} code cells never ran")
     # Widget views render asynchronously: give them a moment, then every widget
     # output must have become a widget in the page.
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + render_timeout
     while state["unrendered"] and time.monotonic() < deadline:
         page.wait_for_timeout(200)
         state = page.evaluate(JS_STATE, path)

@@ -84,7 +84,7 @@ def write_fixture(path):
 
 def test_harness_sees_broken_explorer_and_error(lab):
     write_fixture(lab.server.root / "selftest" / "harness_check.ipynb")
-    report = lab.run("selftest/harness_check.ipynb", run_timeout=60, explorer_timeout=4,
+    report = lab.run("selftest/harness_check.ipynb", run_timeout=60, explorer_timeout=4, render_timeout=3,
                      screenshot=SCREENSHOTS / "selftest_harness_check.png")
 
     assert len(report.explorers) == 4, report.explorers
