@@ -153,7 +153,7 @@ def lstm_project(x, p):
     return ax
 
 
-def lstm_core(ax, state, p):
+def lstm_core(ax, state, p, out=None):
     """The LSTM equations, given the input's contribution ``ax`` (B, 4H).
 
     sigmoid(a) = (1 + tanh(a/2)) / 2, so one tanh over the whole (B, 4H) array
@@ -162,20 +162,27 @@ def lstm_core(ax, state, p):
     (``p["lstm.half"]`` is 1/2 on i, f, o and 1 on g; ``p["lstm.shift"]`` is
     1/2 on i, f, o and 0 on g). Whole-array passes are much cheaper than passes
     over strided blocks, and the gates end up in one array that the cache keeps.
+
+    ``out``: optional arrays ``(gates, c, tanh_c, h)`` of shapes (B, 4H), (B, H),
+    (B, H), (B, H) to write the results into. ``sequence.forward`` passes step t's
+    slices of four arrays it allocates once per sequence: allocating the cache as
+    hundreds of small arrays made the memory allocator return it to the system
+    and take it back on every call, which cost more than the arithmetic.
     """
     h_prev, c_prev = state
     H = h_prev.shape[1]
-    a = h_prev @ p["W_h.T"]            # W_h h_{t-1}, (B, 4H)
+    a, c, tc, h = (None, None, None, None) if out is None else out
+    a = np.matmul(h_prev, p["W_h.T"], out=a)  # W_h h_{t-1}, (B, 4H)
     a += ax                            # a = W_x x_t + b + W_h h_{t-1}; blocks i, f, g, o
     a *= p["lstm.half"]
     np.tanh(a, out=a)
     a *= p["lstm.half"]
     a += p["lstm.shift"]               # gates: i, f, o = sigmoid(a_.), g = tanh(a_g)
     i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-    c = f * c_prev                     # memory cell: additive update
+    c = np.multiply(f, c_prev, out=c)  # memory cell: additive update
     c += i * g                         # c = f * c_prev + i * g
-    tc = np.tanh(c)
-    h = o * tc
+    tc = np.tanh(c, out=tc)
+    h = np.multiply(o, tc, out=h)      # h = o * tanh(c)
     return (h, c), (h_prev, c_prev, a, tc, p)
 
 
@@ -295,8 +302,12 @@ def gru_cho_param_grads(x, dax, dah, rec):
 class Cell:
     """The parts of one kind of cell, as used by :mod:`unrolled.sequence`."""
 
-    def __init__(self, kind, keys, project, core, core_backward, param_grads, input_grad, rec_input):
+    def __init__(self, kind, keys, project, core, core_backward, param_grads, input_grad, rec_input,
+                 out_widths=None):
         self.kind, self.keys = kind, keys
+        # widths (in units of H) of the arrays ``core(..., out=...)`` writes into, h last;
+        # None for a core that allocates its own results
+        self.out_widths = out_widths
         self.recurrent = tuple(k for k in keys if k in ("W_hh", "W_gh", "W_h"))
         self.project, self.core, self.core_backward = project, core, core_backward
         self.param_grads, self.input_grad, self.rec_input = param_grads, input_grad, rec_input
@@ -317,7 +328,7 @@ CELLS = {
     "gated": Cell("gated", ("W_gx", "W_gh", "b_g", "W_hx", "W_hh", "b_h"), gated_project, gated_core,
                   gated_core_backward, gated_param_grads, _dx_gated, lambda core: core[0]),
     "lstm": Cell("lstm", ("W_x", "W_h", "b"), lstm_project, lstm_core, lstm_core_backward,
-                 lstm_param_grads, _dx_single("W_x"), lambda core: core[0]),
+                 lstm_param_grads, _dx_single("W_x"), lambda core: core[0], out_widths=(4, 1, 1, 1)),
     "gru_after": Cell("gru", ("W_x", "W_h", "b_x", "b_h"), gru_project, gru_after_core,
                       gru_after_core_backward, gru_after_param_grads, _dx_single("W_x"),
                       lambda core: core[0]),

@@ -68,9 +68,16 @@ def forward(kind, x, params, state0=None, activation="tanh"):
     cores = []
     state = state0
     p = _prepared(params, cell)
+    # Where the cell can write into given arrays, its cache for all steps is a few
+    # (T, B, width) arrays allocated here once, h's being hs itself.
+    out = None if cell.out_widths is None else \
+        [np.empty((T, B, w * H), dtype=dtype) for w in cell.out_widths[:-1]] + [hs]
     for t in range(T):
-        state, core = cell.core(ax[t], state, p, **core_args)
-        hs[t] = state[0] if kind == "lstm" else state
+        if out is None:
+            state, core = cell.core(ax[t], state, p, **core_args)
+            hs[t] = state[0] if kind == "lstm" else state
+        else:
+            state, core = cell.core(ax[t], state, p, out=tuple(buf[t] for buf in out), **core_args)
         cores.append(core)
     cache = {"kind": kind, "cell": cell, "x": x, "params": params, "state0": state0,
              "cores": cores, "last": state}
