@@ -38,7 +38,7 @@ $(DEV_STAMP): $(LAB_STAMP) requirements-dev.txt
 lab: $(LAB_STAMP)
 	$(PY) tools/lab.py --port $(PORT)
 
-test: test-unit test-notebooks test-browser
+test: lint test-unit test-notebooks test-browser
 
 test-unit: $(DEV_STAMP)
 	$(PY) -m pytest tests --ignore=tests/browser -q

@@ -32,7 +32,8 @@ def softmax_cross_entropy(logits, targets, mask=None, reduction="mean"):
     if targets.dtype.kind not in "iu":
         raise TypeError(f"targets: expected integer class indices, got dtype {targets.dtype}")
     if targets.shape != logits.shape[:-1]:
-        raise ValueError(f"targets: expected shape {logits.shape[:-1]} to match logits {logits.shape}, got {targets.shape}")
+        raise ValueError(f"targets: expected shape {logits.shape[:-1]} to match logits {logits.shape}, "
+                         f"got {targets.shape}")
     V = logits.shape[-1]
     if targets.size and (targets.min() < 0 or targets.max() >= V):
         raise ValueError(f"targets: expected indices in [0, {V}), got values from {targets.min()} to {targets.max()}")

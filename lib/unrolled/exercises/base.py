@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -23,7 +23,8 @@ class Verdict:
         return self.status == CORRECT
 
     def __str__(self) -> str:
-        return f"[{self.exercise}] {self.status}: {self.message}" if self.message else f"[{self.exercise}] {self.status}"
+        head = f"[{self.exercise}] {self.status}"
+        return f"{head}: {self.message}" if self.message else head
 
     def _repr_pretty_(self, p, cycle):
         p.text(str(self))
@@ -59,6 +60,18 @@ def compare(exercise: str, name: str, got, expected, rtol=1e-7, atol=1e-10) -> V
     if not np.allclose(got, expected, rtol=rtol, atol=atol):
         err = np.max(np.abs(got - expected))
         return Verdict(exercise, "wrong", f"{name} differs from the correct value by up to {err:.3g}")
+    return None
+
+
+def diagnose(exercise: str, got, mistakes, rtol=1e-7, atol=1e-10) -> Verdict | None:
+    """The first known mistake that ``got`` reproduces, as a "wrong" Verdict that names it.
+
+    ``mistakes`` is a list of ``(what that mistake computes, the message naming it)``;
+    None when ``got`` matches none of them.
+    """
+    for candidate, message in mistakes:
+        if np.shape(candidate) == np.shape(got) and np.allclose(got, candidate, rtol=rtol, atol=atol):
+            return Verdict(exercise, "wrong", message)
     return None
 
 

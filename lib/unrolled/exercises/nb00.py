@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import CORRECT, Verdict, attempt, compare, report
+from .base import CORRECT, Verdict, attempt, compare, diagnose, report
 
 
 def tanh_slope_answer(y):
@@ -38,7 +38,7 @@ def check_tanh_slope(fn, seed=0) -> Verdict:
         (1.0 / np.cosh(y) ** 2, "sech(y)**2 is the slope at the input y, but y is the output: 1 - y**2"),
         (-2.0 * y, "that is the derivative of 1 - y**2 itself, one step too far"),
     ]
-    for candidate, message in mistakes:
-        if np.allclose(got, candidate, rtol=1e-7, atol=1e-10):
-            return report(Verdict(name, "wrong", message))
+    mistake = diagnose(name, got, mistakes)
+    if mistake is not None:
+        return report(mistake)
     return report(wrong)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import CORRECT, Verdict, attempt, compare, report
+from .base import CORRECT, Verdict, attempt, compare, diagnose, report
 
 B, H = 3, 5
 
@@ -59,9 +59,9 @@ def check_delta_step(fn, seed=0) -> Verdict:
         (((dl + delta) * h * (1 - h)) @ W_hh,
          "h * (1 - h) is the derivative of the sigmoid; this RNN uses tanh: 1 - h**2"),
     ]
-    for candidate, message in mistakes:
-        if np.allclose(got, candidate, rtol=1e-7, atol=1e-10):
-            return report(Verdict(name, "wrong", message))
+    mistake = diagnose(name, got, mistakes)
+    if mistake is not None:
+        return report(mistake)
     return report(wrong)
 
 
@@ -106,9 +106,9 @@ def check_grad_W_hh(fn, seed=0) -> Verdict:
         (np.einsum("tbj,tbi->ji", da, h_prev) / T,
          "the immediate gradients are summed over steps, not averaged (the loss is a sum)"),
     ]
-    for candidate, message in mistakes:
-        if np.allclose(got, candidate, rtol=1e-7, atol=1e-10):
-            return report(Verdict(name, "wrong", message))
+    mistake = diagnose(name, got, mistakes)
+    if mistake is not None:
+        return report(mistake)
     return report(wrong)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dynamics, optim
-from .base import CORRECT, Verdict, attempt, compare, report
+from .base import CORRECT, Verdict, attempt, compare, diagnose, report
 
 # (activation, w_hh, w_hx, k): negative weights and odd k on purpose, where the
 # note's version without |w_hx| and a signless answer part ways with the truth
@@ -62,9 +62,9 @@ def check_single_neuron_bound(fn) -> Verdict:
         (signed_hh_k * abs_hx * gamma ** (k + 1),
          "w_hh needs an absolute value: with w_hh < 0 and odd k, w_hh^k is negative"),
     ]
-    for candidate, message in mistakes:
-        if np.allclose(got, candidate, rtol=1e-9, atol=1e-15):
-            return report(Verdict(name, "wrong", message))
+    mistake = diagnose(name, got, mistakes, rtol=1e-9, atol=1e-15)
+    if mistake is not None:
+        return report(mistake)
     worst = int(np.argmax(np.abs(got - expected)))
     act, w_hh, w_hx, kk = BOUND_CASES[worst]
     return report(Verdict(name, "wrong", f"for {act}, w_hh={w_hh}, w_hx={w_hx}, k={kk} you gave "
@@ -119,9 +119,9 @@ def check_jacobian_product(fn, seed=0) -> Verdict:
          ("off by one step: J_j uses f' at the pre-activation a_j of the same step, "
           "the one computed from h_(j-1) (003's garbled 'f'(j_(j-1))' invites this slip)")),
     ]
-    for candidate, message in mistakes:
-        if np.allclose(got, candidate, rtol=1e-7, atol=1e-10):
-            return report(Verdict(name, "wrong", message))
+    mistake = diagnose(name, got, mistakes)
+    if mistake is not None:
+        return report(mistake)
     return report(wrong)
 
 

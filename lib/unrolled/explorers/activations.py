@@ -12,7 +12,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from unrolled import activations as act
-from unrolled.explorers.base import Explorer
+from unrolled.explorers.base import Explorer, draw_message
 
 NAMES = act.NAMES
 
@@ -75,10 +75,7 @@ def compute(activation: str = "tanh", x_range=(-5.0, 5.0)) -> dict:
 def draw(result: dict, fig) -> None:
     """Left f, right f' with its maximum on the range marked and the all-inputs bound dashed."""
     if "message" in result:
-        ax = fig.add_subplot()
-        ax.axis("off")
-        ax.text(0.5, 0.5, result["message"], ha="center", va="center", wrap=True)
-        return
+        return draw_message(fig, result["message"])
     from unrolled.plots import COLORS
 
     left, right = fig.subplots(1, 2)

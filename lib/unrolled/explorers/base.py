@@ -12,6 +12,7 @@ readout ``unrolled-readout``: the browser tests find every explorer by them.
 from __future__ import annotations
 
 import io
+import textwrap
 import time
 import warnings
 from collections.abc import Callable
@@ -24,6 +25,13 @@ from matplotlib.figure import Figure
 
 Compute = Callable[..., dict]
 Draw = Callable[[dict, Figure], None]
+
+
+def draw_message(fig: Figure, text: str) -> None:
+    """Instead of a plot: say why these settings cannot be shown, and what to change."""
+    ax = fig.add_subplot()
+    ax.axis("off")
+    ax.text(0.5, 0.5, textwrap.fill(text, 70), ha="center", va="center", fontsize=11)
 
 
 def render_png(draw: Draw, result: dict, figsize=(9, 3.6), dpi=80) -> bytes:

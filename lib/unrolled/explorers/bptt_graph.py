@@ -17,7 +17,7 @@ from matplotlib.colors import to_rgba
 from unrolled import bptt
 from unrolled.plots import COLORS
 
-from .base import Explorer
+from .base import Explorer, draw_message
 
 N_IN, N_HIDDEN = 4, 6
 MAX_T = 12
@@ -78,10 +78,7 @@ def draw(result: dict, fig) -> None:
     """Top: the unrolled graph, paths into h_step highlighted. Bottom: one bar per loss."""
     fig.set_layout_engine(None)        # fixed margins: a layout engine makes savefig draw twice
     if "message" in result:
-        ax = fig.add_subplot(1, 1, 1)
-        ax.axis("off")
-        ax.text(0.5, 0.5, result["message"], ha="center", va="center", fontsize=11)
-        return
+        return draw_message(fig, result["message"])
     T, k = result["T"], result["step"]
     norms, shares = result["norms"], result["shares"]
     top, bottom = fig.subplots(2, 1, gridspec_kw={"height_ratios": [1.25, 1], "left": 0.08, "right": 0.98,

@@ -18,7 +18,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from unrolled import hmm
-from unrolled.explorers.base import Explorer
+from unrolled.explorers.base import Explorer, draw_message
 
 MAX_WORDS = 12
 DEFAULT_SENTENCE = ("John", "hit", "the", "ball")
@@ -64,10 +64,7 @@ def compute(words=DEFAULT_SENTENCE, transition_sharpness: float = 1.0,
 def draw(result: dict, fig) -> None:
     """Two heatmaps (exact filter with the Viterbi path outlined, lecture's RNN)."""
     if "message" in result:
-        ax = fig.add_subplot()
-        ax.axis("off")
-        ax.text(0.5, 0.5, result["message"], ha="center", va="center", wrap=True)
-        return
+        return draw_message(fig, result["message"])
     from matplotlib.patches import Rectangle
 
     axes = fig.subplots(1, 2, sharey=True)
