@@ -39,6 +39,8 @@ from collections import deque
 
 import numpy as np
 
+from .activations import softmax
+
 LM_KEYS = ("W_hx", "W_hh", "b_h", "W_yh", "b_y")
 TWO_LAYER_KEYS = ("W_hx1", "W_hh1", "b_h1", "W_hx2", "W_hh2", "b_h2", "W_yh", "b_y")
 
@@ -99,11 +101,6 @@ def init_lm(n_in, n_hidden, n_out, rng, scale=1.0, bias=0.1):
     }
 
 
-def _softmax(z):
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
 def lm_forward(x, targets, params, h0=None, untied=None):
     """Run the RNN LM over a sequence and sum the per-step losses.
 
@@ -128,7 +125,7 @@ def lm_forward(x, targets, params, h0=None, untied=None):
         params = {**shared, **untied[t]} if untied and t in untied else shared
         a = x[t] @ params["W_hx"].T + h @ params["W_hh"].T + params["b_h"]   # a_t
         h = np.tanh(a)                                                        # h_t, 000 eq 5
-        p = _softmax(h @ params["W_yh"].T + params["b_y"])                    # p_t
+        p = softmax(h @ params["W_yh"].T + params["b_y"])                    # p_t
         loss = -np.log(p[np.arange(B), targets[t]]).sum()                     # L_t
         cache["hs"].append(h)
         cache["ps"].append(p)
@@ -433,7 +430,7 @@ def streaming_truncated_gradients(x, targets, params, k1, k2, h0=None):
     for t in range(T):
         h_before = h
         h = np.tanh(x[t] @ W_hx.T + h @ W_hh.T + b_h)
-        p = _softmax(h @ W_yh.T + b_y)
+        p = softmax(h @ W_yh.T + b_y)
         total += -np.log(p[np.arange(B), targets[t]]).sum()
         dy = p
         dy[np.arange(B), targets[t]] -= 1.0          # p_t - onehot(y*_t), in place: p is not kept
@@ -498,7 +495,7 @@ def two_layer_forward(x, targets, params):
     for t in range(T):
         h1 = np.tanh(x[t] @ params["W_hx1"].T + h1 @ params["W_hh1"].T + params["b_h1"])
         h2 = np.tanh(h1 @ params["W_hx2"].T + h2 @ params["W_hh2"].T + params["b_h2"])
-        p = _softmax(h2 @ params["W_yh"].T + params["b_y"])
+        p = softmax(h2 @ params["W_yh"].T + params["b_y"])
         total += -np.log(p[np.arange(B), targets[t]]).sum()
         h1s.append(h1)
         h2s.append(h2)
