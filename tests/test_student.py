@@ -1,5 +1,6 @@
 """`make student`: solution cells removed, everything else kept exactly."""
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -73,3 +74,23 @@ def test_the_course_notebooks_have_hidden_solutions_only():
         for c in json.loads(path.read_text())["cells"]:
             if "solution" in c.get("metadata", {}).get("tags", []):
                 assert c["metadata"].get("jupyter", {}).get("source_hidden"), f"{path.name}: {c['source'][:60]}"
+
+
+COURSE = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.mark.parametrize("path", COURSE, ids=[p.stem for p in COURSE])
+def test_student_copy_runs_top_to_bottom_before_any_exercise_is_attempted(tmp_path, path):
+    """A student who runs the whole copy first gets no error: every checker says 'not attempted'."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    assert run(path.parent, tmp_path).returncode == 0
+    nb = nbformat.read(tmp_path / path.name, as_version=4)
+    n_stubs = sum("NotImplementedError" in c.source for c in nb.cells if c.cell_type == "code")
+    NotebookClient(nb, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()   # raises on any error
+    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    verdicts = re.findall(r"^\[[^\]]+\] (not attempted|correct|wrong)", printed, flags=re.M)
+    assert verdicts.count("not attempted") >= min(n_stubs, 1)
+    assert "correct" not in verdicts                      # no checker passes a stub
