@@ -31,7 +31,8 @@ Three quantities are easy to confuse; the names here keep them apart:
 Jacobians are in numerator layout: ``J_t = dh_t/dh_{t-1}`` has rows indexed by
 the units of h_t and columns by the units of h_{t-1}, so for tanh
 ``J_t = diag(1 - h_t**2) @ W_hh``, and ``dh_t/dh_k = J_t J_{t-1} ... J_{k+1}``.
-A gradient is a row vector, propagated as ``g_{t-1} = g_t @ J_t``.
+A gradient is a row vector: a gradient ``v`` at h_t goes one step back as ``v @ J_t``
+(so ``dh[t-1] = dl[t-1] + dh[t] @ J_t``).
 """
 from __future__ import annotations
 
@@ -242,7 +243,8 @@ def jacobian_form(cache):
 
         dL/dh_k = sum_{t >= k} dL_t/dh_t  dh_t/dh_k,   dh_t/dh_k = prod_{j=k+1}^{t} dh_j/dh_{j-1}
 
-    Quadratic in T: every (loss, state) pair gets its own product of matrices.
+    Every one of the O(T^2) (loss, state) pairs gets its own product of Jacobians, built
+    from scratch: O(T^3) matrix products, against O(T) for the two recursions.
     """
     dl = immediate_state_gradients(cache)
     dh = np.zeros_like(dl)

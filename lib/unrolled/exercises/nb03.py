@@ -42,8 +42,8 @@ def check_delta_step(fn, seed=0) -> Verdict:
         return report(wrong)
     mistakes = [
         (((delta) * (1 - h ** 2)) @ W_hh,
-         ("you left out the present loss: the bracket of 000 eq 11 is dl_t/dh_t + delta_t, "
-         "because h_{t-1} reaches l_t through h_t too")),
+         ("you left out the present loss: the bracket of 000 eq 11 is dL_t/dh_t + delta_t, "
+         "because h_{t-1} reaches L_t through h_t too")),
         (((dl) * (1 - h ** 2)) @ W_hh,
          "you left out delta_t: the losses after step t also reach h_{t-1} through h_t"),
         ((dl + delta) @ W_hh,
@@ -141,7 +141,7 @@ def check_reach(fn, seed=0) -> Verdict:
 
 
 def reach_answer(t, T, k1, k2):
-    """Losses l_s whose gradient reaches h_t: s >= t, and t in the window of s's chunk."""
+    """Losses L_s whose gradient reaches h_t: s >= t, and t in the window of s's chunk."""
     out = []
     for s in range(t, T):
         end = min((s // k1 + 1) * k1 - 1, T - 1)

@@ -4,9 +4,10 @@ Pick a step k. The state h_k can only influence the losses L_k, ..., L_T, so its
 gradient dL/dh_k collects exactly those, each through the chain of Jacobians
 dh_t/dh_k (:func:`unrolled.bptt.loss_contributions`). The figure draws the
 unrolled network with those paths lit up, and a bar per loss: how large its
-contribution is and what share of dL/dh_k it makes. The recurrent scale sets the
-spectral radius of W_hh (about), so the reader sees contributions from far
-losses fade (small scale) or stay large (scale near or above 1).
+contribution is and what share of dL/dh_k it makes. The recurrent scale is the
+spectral radius of W_hh (a random matrix rescaled to it exactly), so the reader
+sees contributions from far losses fade (small scale) or stay large (scale near
+or above 1).
 """
 from __future__ import annotations
 
