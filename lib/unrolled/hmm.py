@@ -484,7 +484,7 @@ def rnn_exact(U, W, xs, prior=None) -> np.ndarray:
 
 
 def rnn_loglinear(U, W, xs, prior=None) -> np.ndarray:
-    """A third reading of the slide's ``exp(ln U h_{t-1} + ln W x_t)``: ``h_t = softmax((ln U) h_{t-1} + (ln W) x_t)``.
+    """The other reading of the slide's ``exp(ln U h_{t-1} + ln W x_t)``: ``softmax((ln U) h_{t-1} + (ln W) x_t)``.
 
     Here the logarithm is taken of the matrices, so the pre-activation is linear
     in ``h`` and this is an ordinary RNN with weights ``ln U``, ``ln W`` and a
