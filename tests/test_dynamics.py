@@ -237,3 +237,28 @@ def test_bad_input_names_the_argument():
         dynamics.single_neuron_bound("softplus", 1.0, 1.0, 2)
     with pytest.raises(ValueError, match="k"):
         dynamics.single_neuron_bound("tanh", 1.0, 1.0, -1)
+
+
+def test_dense_net_gradient_matches_finite_differences_and_keeps_a_direct_path():
+    rng = np.random.default_rng(15)
+    H, L = 3, 4
+    Ws = [rng.standard_normal((H, n * H)) for n in range(1, L + 1)]
+    h0 = rng.standard_normal(H)
+
+    def last_from(i, h_i, states):
+        states = states[:i] + [h_i]
+        for Wl in Ws[i:]:
+            states.append(np.tanh(Wl @ np.concatenate(states)))
+        return states[-1]
+
+    states = [h0]
+    for Wl in Ws:
+        states.append(np.tanh(Wl @ np.concatenate(states)))
+    ln = dynamics.dense_net_log_gradient_norms(h0, Ws, "tanh")
+    assert ln.shape == (L + 1,) and ln[0] == 0.0
+    for k in range(1, L + 1):
+        i = L - k
+        fd = fd_jacobian(lambda h, i=i: last_from(i, h, states), states[i])
+        assert ln[k] == pytest.approx(np.log10(np.linalg.norm(fd, 2)), abs=1e-7)
+    with pytest.raises(ValueError, match=r"weights\[1\]"):
+        dynamics.dense_net_log_gradient_norms(h0, [Ws[0], Ws[0]], "tanh")

@@ -47,7 +47,7 @@ __all__ = [
     "normal_matrix", "non_normal_matrix", "matrix_with_radius", "matrix_with_singular_values",
     "pascanu_conditions", "rnn_trajectory", "step_jacobian", "jacobian_product",
     "log_jacobian_norms", "lag_slope", "single_neuron_bound", "single_neuron_input_gradient",
-    "deep_net_log_gradient_norms", "StatesOverflow",
+    "deep_net_log_gradient_norms", "dense_net_log_gradient_norms", "StatesOverflow",
 ]
 
 #: States larger than this (in absolute value) count as an exploding forward pass.
@@ -360,6 +360,44 @@ def deep_net_log_gradient_norms(h0, weights, activation: str = "tanh",
             log_scale += np.log10(s)
             out[k] = log_scale + np.log10(np.linalg.norm(M, 2))
     return out
+
+
+def dense_net_log_gradient_norms(h0, weights, activation: str = "tanh") -> np.ndarray:
+    """``log10 ||dh_L/dh_l||_2`` for ``l = L, L-1, .., 0`` in an ``L``-layer DenseNet-style net (003).
+
+    Layer ``l`` sees the outputs of *all* earlier layers, concatenated::
+
+        h_l = f(W_l [h_0; h_1; ...; h_{l-1}])        weights[l-1] = W_l, shape (H, l*H)
+
+    so the block ``W_l[:, i*H:(i+1)*H]`` acts on ``h_i``. The total derivative
+    sums over every path: ``dh_L/dh_l = sum_{m>l} (dh_L/dh_m) diag(f'(a_m)) W_m[:, block l]``,
+    and one of its terms is the single-Jacobian path straight from ``h_l`` to
+    ``h_L``. Index 0 of the result is lag 0 (``log10 ||I|| = 0``); a zero
+    derivative (every ReLU unit off) gives ``-inf``. The products are not
+    renormalised: meant for the tens of layers of a demonstration.
+    """
+    _checks.choice("activation", activation, set(NAMES))
+    h = _checks.array("h0", h0, ndim=1)
+    H = h.shape[0]
+    weights = [_checks.array(f"weights[{i}]", Wl, ndim=2) for i, Wl in enumerate(weights)]
+    for i, Wl in enumerate(weights):
+        _checks.shape(f"weights[{i}]", Wl, (H, (i + 1) * H))
+    f = get(activation)
+    states, fprimes = [h], []
+    for Wl in weights:
+        y = f(Wl @ np.concatenate(states))
+        fprimes.append(derivative(activation, y))
+        states.append(y)
+    L = len(weights)
+    total = [None] * (L + 1)                   # total[l] = dh_L/dh_l, (H, H)
+    total[L] = np.eye(H)
+    with np.errstate(under="ignore"):
+        for i in range(L - 1, -1, -1):         # i = the layer whose state h_i is differentiated
+            total[i] = sum(total[m] @ (fprimes[m - 1][:, None] * weights[m - 1][:, i * H:(i + 1) * H])
+                           for m in range(i + 1, L + 1))
+    norms = np.array([np.linalg.norm(total[L - k], 2) for k in range(L + 1)])
+    with np.errstate(divide="ignore"):
+        return np.log10(norms)
 
 
 def _positive(name, value):
