@@ -38,6 +38,14 @@ def shape(name: str, a: np.ndarray, expected: tuple) -> None:
         raise ValueError(f"{name}: expected shape {want}, got {a.shape}")
 
 
+def positive_number(name: str, value) -> float:
+    """A finite number > 0 (a learning rate, a norm, a spectral radius), as a float."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name}: expected a finite number > 0, got {value!r}")
+    return float(value)
+
+
 def choice(name: str, value, options) -> None:
     if value not in options:
         raise ValueError(f"{name}: expected one of {sorted(options)}, got {value!r}")

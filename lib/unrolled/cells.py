@@ -44,15 +44,6 @@ SCHEMES = ("uniform", "orthogonal", "identity")
 BLOCKS = {"rnn": 1, "gated": 2, "lstm": 4, "gru": 3}
 
 
-def _sigmoid_(a):
-    """a <- sigmoid(a) in place, by the formula of ``activations.sigmoid``: (1 + tanh(a/2)) / 2."""
-    a *= 0.5
-    np.tanh(a, out=a)
-    a += 1
-    a *= 0.5
-    return a
-
-
 def _prepared(p, cell):
     """``p`` plus what the time loop reuses at every step, made once per sequence.
 

@@ -104,7 +104,7 @@ def normal_matrix(n: int, radius: float, rng: np.random.Generator) -> np.ndarray
     ``radius``, so ``||W^k||_2 = radius^k`` exactly: the spectral radius tells
     the whole story.
     """
-    _positive("radius", radius)
+    _checks.positive_number("radius", radius)
     return radius * random_orthogonal(n, rng)
 
 
@@ -121,7 +121,7 @@ def non_normal_matrix(n: int, radius: float, rng: np.random.Generator,
     one (its Schur form), so nothing special is hidden here.
     """
     n = _checks.positive_int("n", n)
-    _positive("radius", radius)
+    _checks.positive_number("radius", radius)
     if not np.isfinite(coupling) or coupling < 0:
         raise ValueError(f"coupling: expected a finite number >= 0, got {coupling!r}")
     lam = radius * np.linspace(1.0, -1.0, n) if n > 1 else np.array([radius])
@@ -398,9 +398,3 @@ def dense_net_log_gradient_norms(h0, weights, activation: str = "tanh") -> np.nd
     norms = np.array([np.linalg.norm(total[L - k], 2) for k in range(L + 1)])
     with np.errstate(divide="ignore"):
         return np.log10(norms)
-
-
-def _positive(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name}: expected a finite number > 0, got {value!r}")

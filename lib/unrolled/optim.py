@@ -36,13 +36,6 @@ def _check(params, grads):
     _check_dict("grads", grads)
 
 
-def _positive(name, value):
-    if not (isinstance(value, (int, float, np.floating)) and not isinstance(value, bool)
-            and np.isfinite(value) and value > 0):
-        raise ValueError(f"{name}: expected a positive number, got {value!r}")
-    return float(value)
-
-
 def _fraction(name, value):
     """A number in [0, 1) (momentum, Adam's betas)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not 0 <= value < 1:
@@ -52,7 +45,7 @@ def _fraction(name, value):
 
 class SGD:
     def __init__(self, lr=0.1, momentum=0.0):
-        self.lr = _positive("lr", lr)
+        self.lr = _checks.positive_number("lr", lr)
         self.momentum, self.velocity = _fraction("momentum", momentum), {}
 
     def step(self, params, grads):
@@ -68,7 +61,7 @@ class SGD:
 
 class Adagrad:
     def __init__(self, lr=0.1, eps=1e-8):
-        self.lr, self.eps, self.G = _positive("lr", lr), _positive("eps", eps), {}
+        self.lr, self.eps, self.G = _checks.positive_number("lr", lr), _checks.positive_number("eps", eps), {}
 
     def step(self, params, grads):
         _check(params, grads)
@@ -80,7 +73,7 @@ class Adagrad:
 
 class Adam:
     def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-        self.lr, self.eps = _positive("lr", lr), _positive("eps", eps)
+        self.lr, self.eps = _checks.positive_number("lr", lr), _checks.positive_number("eps", eps)
         beta1, beta2 = _fraction("beta1", beta1), _fraction("beta2", beta2)
         self.beta1, self.beta2, self.t, self.m, self.v = beta1, beta2, 0, {}, {}
 
@@ -110,7 +103,7 @@ def clip_global_norm(grads, max_norm):
     Returns ``(clipped, norm)``, ``norm`` being the norm before clipping. New arrays; ``grads`` is untouched.
     """
     _check_dict("grads", grads)
-    max_norm = _positive("max_norm", max_norm)
+    max_norm = _checks.positive_number("max_norm", max_norm)
     norm = global_norm(grads)
     if not np.isfinite(norm):
         raise ValueError("grads: expected finite gradients, got NaN or inf (clipping cannot repair them)")
@@ -121,5 +114,5 @@ def clip_global_norm(grads, max_norm):
 def clip_elementwise(grads, value):
     """Clip every entry to [-value, value]: bounded, but the direction changes."""
     _check_dict("grads", grads)
-    value = _positive("value", value)
+    value = _checks.positive_number("value", value)
     return {k: np.clip(g, -value, value) for k, g in grads.items()}
