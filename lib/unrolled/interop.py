@@ -45,6 +45,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from . import cells
+
 #: Number of stacked gate blocks per kind, in PyTorch's order.
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
@@ -199,31 +201,15 @@ def _check_layer(layer, reverse) -> None:
 
 
 def _check_params(kind: str, params) -> dict:
-    """Validate ``params`` for ``kind``; return them as arrays of one float dtype."""
+    """Validate ``params`` for ``kind`` (torch tensors become numpy arrays); return them."""
     if not isinstance(params, Mapping):
         raise TypeError(f"params: expected a dict of arrays (cells.init({kind!r}, ...)), "
                         f"got {type(params).__name__}")
     if kind == "gru" and "b" in params and "b_x" not in params:
         raise ValueError("params: " + _CHO_REFUSAL)
-    w_in, w_rec = _WEIGHTS[kind]
-    biases = {"rnn": ("b_h",), "lstm": ("b",), "gru": ("b_x", "b_h")}[kind]
-    expected = (w_in, w_rec, *biases)
-    if set(params) != set(expected):
-        raise ValueError(f"params: expected keys {list(expected)} for {kind!r}, "
-                         f"got {sorted(map(str, params))}")
-    W_ih = _as_array(f"params['{w_in}']", params[w_in], ndim=2)
-    out = {w_in: W_ih}
-    out[w_rec] = _as_array(f"params['{w_rec}']", params[w_rec], ndim=2, dtype=W_ih.dtype)
-    for name in biases:
-        out[name] = _as_array(f"params['{name}']", params[name], ndim=1, dtype=W_ih.dtype)
-    G = GATES[kind]
-    H = out[w_rec].shape[1]
-    _check_shape(f"params['{w_rec}']", out[w_rec], (G * H, H),
-                 f"({G}*H, H) with H = {H} for {kind!r}")
-    _check_shape(f"params['{w_in}']", W_ih, (G * H, W_ih.shape[1]),
-                 f"({G}*H, D) with H = {H} for {kind!r}")
-    for name in biases:
-        _check_shape(f"params['{name}']", out[name], (G * H,), f"({G}*H,) with H = {H}")
+    out = {name: _as_array(f"params['{name}']", value, ndim=getattr(value, "ndim", -1))
+           for name, value in params.items()}
+    cells.check_params(kind, out, name="params")   # keys, one dtype, shapes: the library's own rules
     return out
 
 
