@@ -3,17 +3,20 @@
 Starts the real command on a free port with a known UNROLLED_TOKEN; Jupyter's
 own files (runtime, settings, workspaces) go to a temporary directory, so the
 repository and the user's set-up are untouched. No browser is started.
+The address is printed only once the server answers: at the moment the line
+appears, a request with the token must already succeed.
 """
 import secrets
 import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 
 import pytest
 
-from tests.browser.harness import ROOT, free_port, jupyter_env, wait_http
+from tests.browser.harness import ROOT, free_port, jupyter_env
 
 FIRST = "notebooks/00_start_here.ipynb"
 
@@ -27,24 +30,41 @@ def status(url: str, headers: dict | None = None) -> int:
         return e.code
 
 
+def watch_for_the_address(proc, log_path, base, token, timeout):
+    """Wait for the "Unrolled: open" line; the moment it appears, ask the server. Returns its answer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if "Unrolled: open " in log_path.read_text(errors="replace"):
+            return status(f"{base}/api/status", {"Authorization": f"token {token}"})
+        if proc.poll() is not None:
+            raise RuntimeError(f"make lab exited with code {proc.returncode} without printing the address")
+        time.sleep(0.05)
+    raise TimeoutError(f"make lab printed no address within {timeout} s")
+
+
+def start_lab(tmp_path, port, token):
+    env = jupyter_env(tmp_path)
+    env["UNROLLED_TOKEN"] = token
+    with open(tmp_path / "lab.log", "wb") as log:  # the server keeps its own copy of the handle
+        return subprocess.Popen([sys.executable, str(ROOT / "tools" / "lab.py"), "--port", str(port),
+                                 "--no-browser"], env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT)
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     if not (ROOT / FIRST).exists():
         pytest.fail(f"make lab opens {FIRST}, which is missing: JupyterLab refuses to start without it")
     tmp_path = tmp_path_factory.mktemp("lab")
     port, token = free_port(), secrets.token_hex(16)
-    env = jupyter_env(tmp_path)
-    env["UNROLLED_TOKEN"] = token
-    with open(tmp_path / "lab.log", "wb") as log:  # the server keeps its own copy of the handle
-        proc = subprocess.Popen([sys.executable, str(ROOT / "tools" / "lab.py"), "--port", str(port),
-                                 "--no-browser"], env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT)
+    proc = start_lab(tmp_path, port, token)
     base = f"http://127.0.0.1:{port}"
+    log_path = tmp_path / "lab.log"
     try:
-        wait_http(f"{base}/api/status?token={token}", 90, proc)
-        yield base, token, port, tmp_path / "lab.log"
+        answered_when_printed = watch_for_the_address(proc, log_path, base, token, 90)
+        yield base, token, port, log_path, answered_when_printed
     except (RuntimeError, TimeoutError) as e:
-        pytest.fail(f"{e}\n{(tmp_path / 'lab.log').read_text(errors='replace')[-3000:]}")
+        pytest.fail(f"{e}\n{log_path.read_text(errors='replace')[-3000:]}")
     finally:
         proc.terminate()
         try:
@@ -63,7 +83,7 @@ def test_lab_needs_the_token(lab):
 
 
 def test_lab_serves_the_first_notebook(lab):
-    base, token, _, log = lab
+    base, token, _, log, _ = lab
     url = f"{base}/lab/tree/{FIRST}?token={token}"
     assert f"Unrolled: open {url}" in log.read_text(), "make lab prints the address to open, token included"
     with urllib.request.urlopen(url, timeout=10) as r:
@@ -73,9 +93,36 @@ def test_lab_serves_the_first_notebook(lab):
 
 
 def test_lab_listens_on_loopback_only(lab):
-    _, _, port, _ = lab
+    _, _, port, _, _ = lab
     # 127.0.1.1 reaches this machine too, but a server bound to 127.0.0.1 alone
     # does not answer there (one bound to every address would).
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.settimeout(2)
         assert s.connect_ex(("127.0.1.1", port)) != 0
+
+
+def test_lab_prints_the_address_only_once_the_server_answers(lab):
+    *_, answered_when_printed = lab
+    assert answered_when_printed == 200, (
+        f"the address was printed while the server answered {answered_when_printed}: "
+        "a learner who clicks at once gets no page")
+
+
+def test_lab_says_why_when_the_server_cannot_start(tmp_path):
+    # The port is taken: JupyterLab (port_retries=0) exits, and make lab must say so, not print an address.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = start_lab(tmp_path, port, secrets.token_hex(16))
+        try:
+            code = proc.wait(90)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(5)
+    out = (tmp_path / "lab.log").read_text(errors="replace")
+    assert code != 0
+    assert "Unrolled: open" not in out
+    assert f"JupyterLab stopped (exit code {code}) before it answered on port {port}" in out
+    assert f"make lab PORT={port + 1}" in out

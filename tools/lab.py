@@ -1,28 +1,73 @@
 """Start JupyterLab on the course, on this machine only, with token authentication on.
 
-`make lab` runs this. The token is generated here, so it can be printed in one
-clear line; JupyterLab refuses every request that does not carry it.
+`make lab` runs this. The token is generated here, so the address can be
+printed in one clear line; JupyterLab refuses every request that does not
+carry it. The line is printed once the server answers (a click on it before
+then would only meet "connection refused"). JupyterLab runs as a child in the
+foreground: its messages appear as usual and Ctrl-C stops it as usual.
 """
 import argparse
 import os
 import secrets
+import signal
+import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+FIRST = "notebooks/00_start_here.ipynb"
+SLOW_START = 60.0  # seconds before saying that the server is still starting
 
 
-def main() -> None:
+def answers(port: int, token: str) -> bool:
+    """Whether the server on ``port`` answers an authenticated API request."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/status",
+                                     headers={"Authorization": f"token {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def wait_for_server(proc: subprocess.Popen, port: int, token: str) -> bool:
+    """Poll until the server answers (True) or its process ends (False)."""
+    start, told = time.monotonic(), False
+    while proc.poll() is None:
+        try:
+            if answers(port, token):
+                return True
+            if not told and time.monotonic() - start > SLOW_START:
+                print(f"\nUnrolled: JupyterLab has not answered on port {port} after {SLOW_START:.0f} s; "
+                      "still waiting (its messages are above)\n", flush=True)
+                told = True
+            time.sleep(0.2)
+        except KeyboardInterrupt:
+            continue  # JupyterLab got the Ctrl-C as well: it asks, stops or carries on
+    return False
+
+
+def wait_ignoring_ctrl_c(proc: subprocess.Popen) -> int:
+    """Wait for JupyterLab to end. Ctrl-C reaches it directly (same terminal), so it decides."""
+    while True:
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            continue
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8888)
     parser.add_argument("--no-browser", action="store_true", help="do not try to open a browser")
     args = parser.parse_args()
 
     token = os.environ.get("UNROLLED_TOKEN") or secrets.token_hex(24)
-    first = "notebooks/00_start_here.ipynb"
-    print(f"\nUnrolled: open http://127.0.0.1:{args.port}/lab/tree/{first}?token={token}\n", flush=True)
     argv = [
-        sys.executable, "-m", "jupyter", "lab", first,
+        sys.executable, "-m", "jupyter", "lab", FIRST,
         "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.port={args.port}",
         "--ServerApp.port_retries=0",
@@ -33,9 +78,21 @@ def main() -> None:
         argv.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         argv.append("--allow-root")  # JupyterLab refuses to start as root without it
-    os.chdir(ROOT)
-    os.execv(sys.executable, argv)
+
+    proc = subprocess.Popen(argv, cwd=ROOT)
+    # A polite stop of this script (kill, a closed terminal) stops the server too.
+    signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, lambda *_: proc.terminate())
+    if not wait_for_server(proc, args.port, token):
+        code = wait_ignoring_ctrl_c(proc)
+        print(f"\nUnrolled: JupyterLab stopped (exit code {code}) before it answered on port {args.port}. "
+              f"Its messages above say why; if the port is in use, choose another: make lab PORT={args.port + 1}\n",
+              file=sys.stderr, flush=True)
+        return code or 1
+    print(f"\nUnrolled: open http://127.0.0.1:{args.port}/lab/tree/{FIRST}?token={token}\n", flush=True)
+    return wait_ignoring_ctrl_c(proc)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
