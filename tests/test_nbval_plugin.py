@@ -1,10 +1,22 @@
-"""tests/nbval_budget.py makes nbval run cells as Jupyter does: a trailing ``;`` silences a result."""
+"""The notebooks pass stock nbval; tests/nbval_budget.py only adds reports, and
+tools/other_blas.py really runs them with another BLAS kernel.
+
+A trailing ``;`` silences a cell's value in Jupyter but not under stock nbval
+(which runs cells with ``store_history=False``): a notebook stored from Jupyter
+then fails an instructor's ``pytest --nbval``. Cells assign instead (``_ = ...``).
+"""
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+import other_blas  # noqa: E402
 
 
 def code(source, count, outputs=()):
@@ -12,17 +24,77 @@ def code(source, count, outputs=()):
             "outputs": list(outputs)}
 
 
-def test_semicolon_silences_the_result_under_nbval(tmp_path):
-    four = {"output_type": "execute_result", "execution_count": 2, "metadata": {},
-            "data": {"text/plain": "4"}}
-    nb = {"cells": [code("1 + 1;", 1), code("2 + 2", 2, [four])],
+def notebook(tmp_path, cells):
+    nb = {"cells": cells,
           "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
           "nbformat": 4, "nbformat_minor": 5}
-    path = tmp_path / "semicolon.ipynb"
+    path = tmp_path / "cells.ipynb"
     path.write_text(json.dumps(nb))
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-p", "tests.nbval_budget",
+    return path
+
+
+def nbval(path, *plugin):
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", *plugin,
          "-p", "no:cacheprovider", "-q", str(path)],
         cwd=ROOT, capture_output=True, text=True, check=False, timeout=120)
+
+
+FOUR = {"output_type": "execute_result", "execution_count": 2, "metadata": {}, "data": {"text/plain": "4"}}
+
+
+def test_assigning_to_underscore_passes_stock_nbval_and_the_plugin(tmp_path):
+    path = notebook(tmp_path, [code("_ = 1 + 1", 1), code("2 + 2", 2, [FOUR])])
+    for plugin in ((), ("-p", "tests.nbval_budget")):
+        result = nbval(path, *plugin)
+        assert result.returncode == 0, result.stdout[-2000:]
+        assert "2 passed" in result.stdout
+
+
+def test_the_plugin_does_not_silence_a_trailing_semicolon(tmp_path):
+    # Stored as Jupyter shows it (no value); stock nbval sees "2", and so does a run with the plugin:
+    # the plugin must not hide what an instructor's plain nbval run reports.
+    path = notebook(tmp_path, [code("1 + 1;", 1), code("2 + 2", 2, [FOUR])])
+    for plugin in ((), ("-p", "tests.nbval_budget")):
+        result = nbval(path, *plugin)
+        assert result.returncode != 0 and "1 failed" in result.stdout, result.stdout[-2000:]
+
+
+def test_the_plugin_reports_each_notebook_against_its_budget(tmp_path):
+    path = notebook(tmp_path, [code("2 + 2", 1, [dict(FOUR, execution_count=1)])])
+    result = nbval(path, "-p", "tests.nbval_budget")
     assert result.returncode == 0, result.stdout[-2000:]
-    assert "2 passed" in result.stdout
+    assert "notebook runtimes (budget)" in result.stdout
+    assert "cells.ipynb" in result.stdout and "(45 s)" in result.stdout and "(300 s)" in result.stdout
+
+
+def test_no_notebook_relies_on_a_trailing_semicolon():
+    offenders = []
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        for index, cell in enumerate(nb.cells):
+            lines = cell.source.rstrip().splitlines() if cell.cell_type == "code" else []
+            if lines and lines[-1].split("#")[0].rstrip().endswith(";"):
+                offenders.append(f"{path.name} cell {index}: {lines[-1].strip()}")
+    assert not offenders, ("a trailing ';' hides a value only in Jupyter, not under stock nbval; "
+                           "assign it (_ = ...) or end with plt.show():\n  " + "\n  ".join(offenders))
+
+
+def test_other_blas_runs_another_kernel_with_one_thread():
+    env, default, other = other_blas.other_environment()
+    kernels = {arch for _, arch, _ in default["blas"]}
+    assert other["blas"] and {arch for _, arch, _ in other["blas"]}.isdisjoint(kernels)
+    assert all(threads == 1 for _, _, threads in other["blas"])
+    assert env["OPENBLAS_NUM_THREADS"] == "1" and env["OPENBLAS_CORETYPE"] in other_blas.CANDIDATES
+    # ... and the command it starts really sees that configuration
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "other_blas.py"), "--", sys.executable, "-c",
+                             "import threadpoolctl, numpy; print([i['architecture'] for i in "
+                             "threadpoolctl.threadpool_info() if i['user_api'] == 'blas'])"],
+                            capture_output=True, text=True, check=True, timeout=120)
+    assert repr([arch for _, arch, _ in other["blas"]]) in result.stdout
+
+
+def test_other_blas_fails_loudly_when_no_kernel_differs(monkeypatch):
+    monkeypatch.setattr(other_blas, "CANDIDATES", ("NoSuchKernel",))
+    with pytest.raises(SystemExit, match="no OPENBLAS_CORETYPE changes the kernel"):
+        other_blas.other_environment()
