@@ -100,3 +100,40 @@ def test_volatile_cells_keep_their_stored_measurement_unless_their_source_change
     assert execute_notebooks.keep_volatile_outputs(fresh, stored) == 1
     texts = [cell.outputs[0].text for cell in fresh.cells]
     assert texts == ["0.31 s\n", "new\n", "1.01 s\n"]   # kept; ordinary cell refreshed; edited cell refreshed
+
+
+def small_notebook(path: Path, sources: list[str]) -> Path:
+    cells = [{"cell_type": "code", "id": f"cell-{i}", "metadata": {}, "source": s, "execution_count": None,
+              "outputs": []} for i, s in enumerate(sources)]
+    nb = {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
+          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}}
+    path.write_text(json.dumps(nb))
+    return path
+
+
+def test_what_the_tool_stores_passes_stock_nbval(tmp_path):
+    import subprocess
+    import sys
+
+    path = small_notebook(tmp_path / "stored.ipynb", [
+        "import matplotlib.pyplot as plt\nx = 2 + 2\nprint('x =', x)",
+        "x * 10",
+        "_ = plt.plot([0, 1], [x, 0])\nplt.show()",
+        "for i in range(3):\n    print(i)",
+    ])
+    execute_notebooks.execute(path, timeout=120)
+    stored = json.loads(path.read_text())
+    assert stored["cells"][1]["outputs"][0]["data"]["text/plain"] == "40"
+    result = subprocess.run([sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider",
+                             "-q", str(path)], capture_output=True, text=True, check=False, timeout=180)
+    assert result.returncode == 0 and "4 passed" in result.stdout, result.stdout[-2000:]
+
+
+def test_a_trailing_semicolon_is_refused(tmp_path):
+    import pytest
+
+    path = small_notebook(tmp_path / "semicolon.ipynb", ["x = 1", "x + 1;  # hidden in Jupyter only"])
+    before = path.read_text()
+    with pytest.raises(ValueError, match=r"cell\(s\) \[1\] end with ';'"):
+        execute_notebooks.execute(path, timeout=60)
+    assert path.read_text() == before

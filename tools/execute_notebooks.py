@@ -16,6 +16,13 @@ file only where an output really changed:
   notebooks REFRESH=1``) stores new ones. The cells still run and assert their
   claims every time; nbval compares their text unless they are also tagged
   ``nbval-ignore-output``.
+
+The stored outputs are what stock nbval (``pytest --nbval``, no plugin)
+expects. One thing differs between the two runs: nbclient, like Jupyter, runs
+cells with ``store_history=True``, under which a trailing ``;`` hides a cell's
+value; nbval runs them without history and shows it. So a code cell ending
+in ``;`` is refused here (write ``_ = ...`` or end a figure with
+``plt.show()``).
 """
 import argparse
 import json
@@ -115,8 +122,22 @@ def keep_volatile_outputs(nb, stored) -> int:
     return kept
 
 
+def semicolon_cells(nb) -> list[int]:
+    """Indices of the code cells whose last line ends with ``;`` (a comment after it aside)."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        lines = cell.source.rstrip().splitlines() if cell.cell_type == "code" else []
+        if lines and lines[-1].split("#")[0].rstrip().endswith(";"):
+            found.append(index)
+    return found
+
+
 def execute(path: Path, timeout: int, refresh_volatile: bool = False) -> float:
     nb = nbformat.read(path, as_version=4)
+    silenced = semicolon_cells(nb)
+    if silenced:
+        raise ValueError(f"{path}: code cell(s) {silenced} end with ';', which hides the value in Jupyter "
+                         "but not under stock nbval: assign it (_ = ...) or end a figure with plt.show()")
     stored = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb,
@@ -148,7 +169,11 @@ def main() -> int:
     args = parser.parse_args()
     for path in args.notebooks:
         print(f"executing {path} ...", flush=True)
-        seconds = execute(path, args.timeout, args.refresh_volatile)
+        try:
+            seconds = execute(path, args.timeout, args.refresh_volatile)
+        except ValueError as e:
+            print(f"  {e}", file=sys.stderr, flush=True)
+            return 1
         print(f"  done in {seconds:.1f} s", flush=True)
     return 0
 
