@@ -194,6 +194,13 @@ class Report:
     console: list[str] = field(default_factory=list)
     explorers: list[str] = field(default_factory=list)
     windowing: str | None = None  # the notebook's windowingMode as the page applied it
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per step: where the time went
+
+    def lap(self, phase: str, since: float) -> float:
+        """Record the seconds from ``since`` as ``phase``; return now."""
+        now = time.monotonic()
+        self.phases[phase] = self.phases.get(phase, 0.0) + now - since
+        return now
 
 
 # -- the page ---------------------------------------------------------------
@@ -405,6 +412,7 @@ def run_notebook(page, watcher: Watcher, server: LabServer, path: str, *,
     _wait(lambda: _no_dialog(page) and page.evaluate(JS_KERNEL_STATUS, path) == "idle", 60,
           "the kernel to start", page)
     watcher.wait_settled(page, replies)
+    lap = report.lap("open", start)
 
     # Clear the stored outputs first, so that every execution count seen later
     # comes from this run; then the learner's button: Restart & Run All.
@@ -430,6 +438,7 @@ def run_notebook(page, watcher: Watcher, server: LabServer, path: str, *,
     except NotebookFailure as e:
         raise NotebookFailure(f"{e}; last seen: kernel {state.get('kernel')}, {state.get('running')} cells running,"
                               f" {state.get('pending')} not run, errors {state.get('errors')}") from None
+    lap = report.lap("run all", lap)
     report.errors += state["errors"] + state["broken"]
     if state["pending"] and not state["errors"]:
         report.errors.append(f"{state['pending']} code cells never ran")
@@ -440,11 +449,13 @@ def run_notebook(page, watcher: Watcher, server: LabServer, path: str, *,
         page.wait_for_timeout(200)
         state = page.evaluate(JS_STATE, path)
     report.errors += state["unrendered"]
+    lap = report.lap("widgets", lap)
 
     # Every explorer: move its controls; the readout and the figure must change.
     panels = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .unrolled-explorer")
     for i in range(panels.count()):
         report.explorers.append(move_explorer(page, watcher, panels.nth(i), i, explorer_timeout))
+    lap = report.lap("explorers", lap)
 
     if screenshot is not None:
         screenshot.parent.mkdir(parents=True, exist_ok=True)
@@ -453,6 +464,7 @@ def run_notebook(page, watcher: Watcher, server: LabServer, path: str, *,
         page.screenshot(path=str(screenshot))
     report.windowing = page.evaluate(f"(path) => ({_PANEL})(path).content.notebookConfig.windowingMode", path)
     report.console = watcher.console[first_console:]
+    report.lap("screenshot", lap)
     report.seconds = time.monotonic() - start
     return report
 
