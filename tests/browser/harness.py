@@ -411,8 +411,9 @@ def run_notebook(page, watcher: Watcher, server: LabServer, path: str, *,
                   ".then(() => null)", path)
     _wait(lambda: _no_dialog(page) and page.evaluate(JS_KERNEL_STATUS, path) == "idle", 60,
           "the kernel to start", page)
-    watcher.wait_settled(page, replies)
     lap = report.lap("open", start)
+    watcher.wait_settled(page, replies)
+    lap = report.lap("settle", lap)
 
     # Clear the stored outputs first, so that every execution count seen later
     # comes from this run; then the learner's button: Restart & Run All.
@@ -424,16 +425,18 @@ def run_notebook(page, watcher: Watcher, server: LabServer, path: str, *,
     page.locator(".jp-Dialog .jp-mod-accept").click()
 
     state: dict = {}
+    earlier = set(watcher.pending)  # requests of an earlier kernel that will never be answered
 
     def finished() -> bool:
+        # Done when the page shows no cell running or waiting and the kernel has answered
+        # every execute request this run sent (no fixed pause: the replies say it).
         nonlocal state
         state = page.evaluate(JS_STATE, path)
-        return _no_dialog(page) and (state["kernel"] == "idle" and state["running"] == 0
+        unanswered = [m for m, kind in list(watcher.pending.items()) if kind == "execute_request" and m not in earlier]
+        return _no_dialog(page) and (state["kernel"] == "idle" and state["running"] == 0 and not unanswered
                                      and (state["pending"] == 0 or bool(state["errors"])))
 
     try:
-        _wait(finished, run_timeout, "Restart & Run All to finish", page)
-        page.wait_for_timeout(300)  # one more look: nothing started again
         _wait(finished, run_timeout, "Restart & Run All to finish", page)
     except NotebookFailure as e:
         raise NotebookFailure(f"{e}; last seen: kernel {state.get('kernel')}, {state.get('running')} cells running,"
