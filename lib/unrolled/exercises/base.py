@@ -29,12 +29,20 @@ it exists):
    where to look; it never prints the correct formula or the correct value.
    ``forbidden`` lists strings (the formula as code) that no verdict may contain.
 
-Writing a checker::
+Writing a checker (in ``unrolled/exercises/nbNN.py``, called from the notebook
+as ``nbNN.check_thing(thing)``)::
+
+    def _cases(seed):
+        rng = np.random.default_rng(seed)
+        return [(rng.normal(size=(B, D)), rng.normal(size=(H, D))) for B, D, H in ((3, 4, 5), (2, 3, 2))]
 
     check_thing = Exercise(
-        "05.1 the thing", ("x", "W"), cases=_cases, answer=library.thing,
-        mistakes=[Mistake(lambda x, W: x @ W.T, "W is transposed: ...")],
-        forbidden=["x @ W"])
+        "05.1 the thing", ("x", "W"), _cases, layers.thing,
+        mistakes=[Mistake(lambda x, W: x @ W, "W is transposed: rows of W belong to outputs"),
+                  Mistake(lambda x, W: -(x @ W.T), "the sign is flipped: ...")],
+        forbidden=["x @ W.T"],
+        returns=" (return an array of shape (B, H))",
+        answered_by=("layers.thing",))
 
 ``cases(seed)`` returns a list of argument tuples; ``answer(*args)`` is the
 library's value for one case (an array, a float, a list of ints or a dict of
@@ -42,10 +50,13 @@ arrays; the reader's return value is read as the same kind). Optional hooks:
 ``accept(value, args)`` turns a return value the library itself would give
 (e.g. a ``(belief, c)`` tuple) into the part that is checked, or returns a
 :class:`Wrong`; ``explain(got, args, expected)`` names a mistake that is
-easier to recognise by a property than by a formula. ``answered_by`` names
-the library functions that answer the exercise, as a notebook spells them
-(``"hmm.forward_step"``): ``tests/test_exercise_cells.py`` fails when a
-notebook ``show()``s one of them before the exercise.
+easier to recognise by a property than by a formula. ``returns`` is appended
+to a message about the kind or shape of the return value; ``rtol``/``atol`` are
+the tolerances of the comparison. ``answered_by`` names the library functions
+that answer the exercise, as a notebook spells them (``"hmm.forward_step"``):
+the rules of :mod:`unrolled.exercises.rules` forbid a ``show()`` of one before
+the exercise, and ``make student`` drops the cell (tagged ``answer``) that
+shows one after it.
 """
 from __future__ import annotations
 
@@ -267,7 +278,8 @@ def _describe(args, names) -> str:
         if isinstance(a, np.ndarray):
             parts.append(f"{n} of shape {a.shape}")
         elif isinstance(a, dict):
-            parts.append(f"{n} with {len(a)} arrays")
+            shapes = ", ".join(f"{k} {np.shape(v)}" for k, v in a.items())
+            parts.append(f"{n} = {{{shapes}}}")
         elif isinstance(a, (int, float, str, np.integer, np.floating)):
             parts.append(f"{n}={a!r}" if not isinstance(a, np.generic) else f"{n}={a.item()!r}")
     return ", ".join(parts)
