@@ -38,7 +38,8 @@ check_delta_step = Exercise(
         Mistake(lambda dl, d, h, W: (dl * (1 - h ** 2)) @ W,
                 "you left out delta_t: the losses after step t also reach h_{t-1} through h_t"),
         Mistake(lambda dl, d, h, W: (dl + d) @ W,
-                "the tanh derivative is missing (000 eq 14): h_t = tanh(a_t) sits between h_{t-1} and h_t"),
+                "the tanh derivative is missing (000 eq 14): h_{t-1} reaches h_t through the pre-activation a_t, "
+                "then through tanh"),
         Mistake(lambda dl, d, h, W: ((dl + d) * (1 - h ** 2)) @ W.T,
                 "W_hh is transposed: check which index of W_hh the sum in 000 eq 11 runs over, "
                 "and remember that the code multiplies row vectors"),
