@@ -21,12 +21,13 @@ def test_correct_answer_and_the_library_agree():
 
 @pytest.mark.parametrize(("fn", "says"), [
     (lambda y: 1 - np.tanh(y) ** 2, "applied tanh again"),
-    (lambda y: 1 - y, "square is missing"),
+    (lambda y: 1 - y, "power of y is missing"),
     (lambda y: y * (1 - y), "slope of the sigmoid"),
-    (lambda y: -2 * y, "one step too far"),
+    (lambda y: y ** 2 - 1, "sign is flipped"),
+    (lambda y: -2 * y, "once too often"),
     (lambda y: (1 - y * y)[:2], "shape"),
-    (lambda y: 1 - y * y + 0.1, "differs from the correct value"),
-    (lambda y: 1 / (y - y), "NaN or inf"),
+    (lambda y: 1 - y * y + 0.1, "entries are wrong"),
+    (lambda y: 1 / (y - y), "contains inf"),
 ])
 def test_each_mistake_gets_its_diagnosis(fn, says):
     with np.errstate(divide="ignore", invalid="ignore"):

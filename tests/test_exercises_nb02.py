@@ -23,13 +23,13 @@ def test_forward_step_correct_and_not_attempted(capsys):
 
 
 @pytest.mark.parametrize("fn,words", [
-    (lambda b, A, E, x: (b @ A) * E[:, x], "divide by their sum"),
+    (lambda b, A, E, x: (b @ A) * E[:, x], "sum to 1"),
     (lambda b, A, E, x: forward_ok(b, A.T, E, x), "wrong way round"),
-    (lambda b, A, E, x: (b @ A) / (b @ A).sum(), "emission term is missing"),
+    (lambda b, A, E, x: (b @ A) / (b @ A).sum(), "word is missing"),
     (lambda b, A, E, x: (b * E[:, x]) / (b * E[:, x]).sum(), "transition is missing"),
-    (lambda b, A, E, x: (b @ A + E[:, x]) / (b @ A + E[:, x]).sum(), "multiply them"),
+    (lambda b, A, E, x: (b @ A + E[:, x]) / (b @ A + E[:, x]).sum(), "are added"),
     (lambda b, A, E, x: forward_ok(b, A, E, x)[:-1], "shape"),
-    (lambda b, A, E, x: forward_ok(b, A, E, x) * 0.9 + 0.1 / len(b), "differs"),
+    (lambda b, A, E, x: forward_ok(b, A, E, x) * 0.9 + 0.1 / len(b), "entries are wrong"),
     (lambda b, A, E, x: 1 / 0, "ZeroDivisionError"),
 ])
 def test_forward_step_diagnoses(fn, words):

@@ -69,12 +69,12 @@ def test_delta_step_diagnoses():
     cases = {
         "present loss": lambda dl, d, h, W: (d * (1 - h ** 2)) @ W,
         "left out delta_t": lambda dl, d, h, W: (dl * (1 - h ** 2)) @ W,
-        "tanh derivative (1 - h_t**2) is missing": lambda dl, d, h, W: (dl + d) @ W,
+        "tanh derivative is missing": lambda dl, d, h, W: (dl + d) @ W,
         "transposed": lambda dl, d, h, W: ((dl + d) * (1 - h ** 2)) @ W.T,
         "after the matrix product": lambda dl, d, h, W: ((dl + d) @ W) * (1 - h ** 2),
         "sigmoid": lambda dl, d, h, W: ((dl + d) * h * (1 - h)) @ W,
         "shape": lambda dl, d, h, W: ((dl + d) * (1 - h ** 2)) @ W[:, :2],
-        "differs": lambda dl, d, h, W: 2 * ((dl + d) * (1 - h ** 2)) @ W,
+        "entries are wrong": lambda dl, d, h, W: 2 * ((dl + d) * (1 - h ** 2)) @ W,
         "raised": lambda dl, d, h, W: dl @ np.ones((7, 7)),
     }
     for phrase, fn in cases.items():
@@ -90,12 +90,12 @@ def test_grad_W_hh_diagnoses():
         return np.concatenate([h0[None], hs[:-1]])
 
     cases = {
-        "h_{t-1}": lambda dh, hs, h0: np.einsum("tbj,tbi->ji", da(dh, hs), hs),
+        "the previous one": lambda dh, hs, h0: np.einsum("tbj,tbi->ji", da(dh, hs), hs),
         "transposed": lambda dh, hs, h0: np.einsum("tbj,tbi->ij", da(dh, hs), prev(hs, h0)),
         "tanh derivative": lambda dh, hs, h0: np.einsum("tbj,tbi->ji", dh, prev(hs, h0)),
         "only the last step": lambda dh, hs, h0: da(dh, hs)[-1].T @ prev(hs, h0)[-1],
         "first step is missing": lambda dh, hs, h0: np.einsum("tbj,tbi->ji", da(dh, hs)[1:], hs[:-1]),
-        "not averaged": lambda dh, hs, h0: np.einsum("tbj,tbi->ji", da(dh, hs), prev(hs, h0)) / len(hs),
+        "averaged": lambda dh, hs, h0: np.einsum("tbj,tbi->ji", da(dh, hs), prev(hs, h0)) / len(hs),
     }
     for phrase, fn in cases.items():
         verdict = nb03.check_grad_W_hh(fn)

@@ -1,10 +1,12 @@
-"""Write the student copies of the notebooks: every cell tagged ``solution`` removed (`make student`).
+"""Write the student copies of the notebooks: every cell tagged ``solution`` or ``answer`` removed (`make student`).
 
     python tools/student.py notebooks build/student
 
-Everything else is kept as it is: the exercise stubs, the checker calls and
-their stored outputs, every other cell, the notebook's metadata. Only the
-standard library is used, so this runs in any Python.
+A ``solution`` cell holds an exercise's solution; an ``answer`` cell, placed
+after its exercise, shows the library function that answers it. Everything else
+is kept as it is: the exercise stubs, the checker calls and their stored
+outputs, every other cell, the notebook's metadata. Only the standard library
+is used, so this runs in any Python.
 """
 from __future__ import annotations
 
@@ -13,15 +15,16 @@ import json
 import sys
 from pathlib import Path
 
-TAG = "solution"
+TAGS = ("solution", "answer")
 
 
 def is_solution(cell: dict) -> bool:
-    return TAG in cell.get("metadata", {}).get("tags", [])
+    """Whether a student copy drops this cell: a solution, or a cell that shows an exercise's answer."""
+    return any(tag in cell.get("metadata", {}).get("tags", []) for tag in TAGS)
 
 
 def strip(notebook: dict) -> tuple[dict, int]:
-    """A copy of ``notebook`` (nbformat 4 JSON) without its solution cells, and how many were removed."""
+    """A copy of ``notebook`` (nbformat 4 JSON) without its solution and answer cells, and how many were removed."""
     cells = notebook.get("cells")
     if not isinstance(cells, list):
         raise ValueError(f"notebook: expected nbformat 4 JSON with a 'cells' list, got keys {sorted(notebook)}")
@@ -59,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"student: {exc}", file=sys.stderr)
         return 2
     for target, removed in done:
-        print(f"{target}: {removed} solution cell{'s' if removed != 1 else ''} removed")
+        print(f"{target}: {removed} solution or answer cell{'s' if removed != 1 else ''} removed")
     return 0
 
 

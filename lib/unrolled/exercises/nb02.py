@@ -1,121 +1,124 @@
 """Checkers for notebook 02, the HMM as an RNN.
 
-* :func:`check_forward_step`: one step of the normalised forward algorithm,
-  ``belief_new = normalise((belief @ A) * E[:, x])``.
-* :func:`check_backtrace`: reading the Viterbi path backwards from the back-pointers.
+* :data:`check_forward_step`: one step of the normalised forward algorithm
+  (the answer is :func:`unrolled.hmm.forward_step`).
+* :data:`check_backtrace`: reading the Viterbi path backwards from the
+  back-pointers (the answer is :func:`unrolled.hmm.backtrace`).
 
-Each compares the reader's function with :mod:`unrolled.hmm` on several random
-cases and, when it differs, tries the usual mistakes to say which term is wrong.
+Both follow the contract of :mod:`unrolled.exercises.base`.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from unrolled import hmm
-from unrolled.exercises.base import CORRECT, Verdict, attempt, compare, report
-
-FORWARD = "forward step"
-BACKTRACE = "Viterbi backtrace"
+from .. import hmm
+from .base import Exercise, Mistake, Wrong, agree, read
 
 
-def _random_cases(seed: int, n: int = 5):
-    """Random HMMs whose transition matrices are far from symmetric, with a belief and a word."""
+def _forward_cases(seed: int, n: int = 5):
+    """Random HMMs of 2 to 5 tags, transitions far from symmetric, with a belief and a word."""
     rng = np.random.default_rng(seed)
-    for _ in range(n):
-        N, V = rng.integers(2, 5), rng.integers(2, 6)
+    cases = []
+    for N in (3, 2, 5, 4, 3)[:n]:
+        V = int(rng.integers(2, 6))
         A = rng.dirichlet(np.full(N, 0.5), size=N)
         E = rng.dirichlet(np.full(V, 0.5), size=N)
-        belief = rng.dirichlet(np.ones(N))
-        x = int(rng.integers(0, V))
-        yield belief, A, E, x
+        cases.append((rng.dirichlet(np.ones(N)), A, E, int(rng.integers(0, V))))
+    return cases
 
 
 def _normalise(v):
     return v / v.sum()
 
 
-# Mistakes a reader is likely to make, each with what to tell them.
-_FORWARD_MISTAKES = [
-    (lambda b, A, E, x: (b @ A) * E[:, x],
-     ("the numbers are right up to a constant: divide by their sum, so the belief is a distribution "
-     "(the sum is P(x_t | x_1..x_t-1))")),
-    (lambda b, A, E, x: _normalise((A @ b) * E[:, x]),
-     ("the transition is applied the wrong way round: A[i, j] = P(Y_t = j | Y_t-1 = i), so the "
-     "prediction is belief @ A (the lecture's U h with U = A.T), not A @ belief")),
-    (lambda b, A, E, x: _normalise(b @ A),
-     "the emission term is missing: multiply the prediction by E[:, x], the probability of the word under each tag"),
-    (lambda b, A, E, x: _normalise(b * E[:, x]),
-     "the transition is missing: first predict the next tag with belief @ A, then multiply by E[:, x]"),
-    (lambda b, A, E, x: _normalise((b @ A) + E[:, x]),
-     "the prediction and the emission are added; they are probabilities of independent factors, so multiply them"),
-]
+def forward_step_answer(belief, A, E, x):
+    """P(Y_t | x_1..x_t), shape (N,): the belief part of :func:`unrolled.hmm.forward_step`."""
+    return hmm.forward_step(belief, A, E, x)[0]
 
 
-def check_forward_step(fn, seed: int = 0) -> Verdict:
-    """Check ``fn(belief, A, E, x) -> belief_new`` against :func:`unrolled.hmm.forward_step`.
-
-    belief: ``(N,)`` = P(Y_t-1 | x_1..x_t-1); A: ``(N, N)`` row-stochastic;
-    E: ``(N, V)``; x: int. Expected: P(Y_t | x_1..x_t), shape ``(N,)``.
-    """
-    for belief, A, E, x in _random_cases(seed):
-        got, verdict = attempt(FORWARD, fn, belief.copy(), A.copy(), E.copy(), x)
-        if verdict:
-            return report(verdict)
-        expected, _ = hmm.forward_step(belief, A, E, x)
-        bad = compare(FORWARD, "belief_new", got, expected)
-        if bad is None:
-            continue
-        got_arr = np.asarray(got, dtype=float)
-        for mistake, message in _FORWARD_MISTAKES:
-            wrong = mistake(belief, A, E, x)
-            if got_arr.shape == wrong.shape and np.allclose(got_arr, wrong, rtol=1e-7, atol=1e-10):
-                return report(Verdict(FORWARD, "wrong", message))
-        return report(bad)
-    return report(Verdict(FORWARD, CORRECT, "matches unrolled.hmm.forward_step on 5 random HMMs"))
+def _accept_forward(value, args):
+    """The library returns ``(belief, c)``; accept that too, and then check c as well."""
+    if not (isinstance(value, tuple) and len(value) == 2):
+        return value
+    belief, c = value
+    c_right = hmm.forward_step(*args)[1]
+    c_read = read(c, float(c_right), "the second value c")
+    if isinstance(c_read, Wrong):
+        return Wrong(f"your answer is a tuple (belief, c), as unrolled.hmm.forward_step returns; then {c_read.message}")
+    if not agree(c_read, float(c_right), 1e-7, 1e-12):
+        right_belief = read(belief, forward_step_answer(*args))
+        if not isinstance(right_belief, Wrong) and agree(right_belief, forward_step_answer(*args), 1e-7, 1e-10):
+            return Wrong("the belief is right, but c is not: c is the probability of the new word "
+                         "given the words before it (the number you divide by)")
+    return belief
 
 
-def _random_trellises(seed: int, n: int = 5):
+check_forward_step = Exercise(
+    "forward step", ("belief", "A", "E", "x"), _forward_cases, forward_step_answer,
+    mistakes=[
+        Mistake(lambda b, A, E, x: (b @ A) * E[:, x],
+                "the numbers are right up to a constant factor: the new belief is a distribution, "
+                "so its entries must sum to 1 (normalise last)"),
+        Mistake(lambda b, A, E, x: _normalise((A @ b) * E[:, x]),
+                "the transition is applied the wrong way round: A[i, j] is the probability of going "
+                "from tag i to tag j; check which index of A your product sums over"),
+        Mistake(lambda b, A, E, x: _normalise(b @ A),
+                "the word is missing: the probability of the observed word under each tag has to weigh the tags"),
+        Mistake(lambda b, A, E, x: _normalise(b * E[:, x]),
+                "the transition is missing: the belief is about the previous tag, so predict the current "
+                "tag before weighing by the word"),
+        Mistake(lambda b, A, E, x: _normalise((b @ A) + E[:, x]),
+                "the prediction and the emission are added; they are factors of one joint probability"),
+    ],
+    forbidden=["belief @ A", "b @ A", "E[:, x] /", "* E[:, x]"],
+    accept=_accept_forward,
+    returns=" (return the new belief, an array of shape (N,))",
+    answered_by=('hmm.forward_step',),
+)
+
+
+def _trellises(seed: int, n: int = 5):
     rng = np.random.default_rng(seed)
-    for _ in range(n):
-        T, N = int(rng.integers(3, 8)), int(rng.integers(3, 5))
+    cases = []
+    for T in (5, 3, 7, 4, 6)[:n]:
+        N = int(rng.integers(3, 5))
         back = rng.integers(0, N, size=(T, N))
         back[0] = 0
-        v_last = rng.normal(size=N)
-        yield back, v_last
+        cases.append((back, rng.normal(size=N)))
+    return cases
 
 
-def check_backtrace(fn, seed: int = 0) -> Verdict:
-    """Check ``fn(back, v_last) -> path`` against :func:`unrolled.hmm.backtrace`.
+def _off_by_one(back, v_last):
+    T = len(back)
+    path = np.empty(T, dtype=int)
+    path[-1] = int(np.argmax(v_last))
+    for t in range(T - 1, 0, -1):
+        path[t - 1] = back[t - 1, path[t]]
+    return path
 
-    back: ``(T, N)`` ints, ``back[t, j]`` = best previous tag if the tag at step
-    t is j (``back[0]`` unused); v_last: ``(N,)`` final Viterbi scores.
-    Expected: the path, ``(T,)`` ints.
-    """
-    for back, v_last in _random_trellises(seed):
-        got, verdict = attempt(BACKTRACE, fn, back.copy(), v_last.copy())
-        if verdict:
-            return report(verdict)
-        expected = hmm.backtrace(back, v_last)
-        got = np.asarray(got)
-        if got.shape != expected.shape:
-            return report(Verdict(BACKTRACE, "wrong",
-                                  f"path has shape {got.shape}, expected {expected.shape} (one tag per step)"))
-        if np.array_equal(got, expected):
-            continue
-        T = len(expected)
-        if got[-1] != expected[-1]:
-            if got[0] == expected[-1]:
-                return report(Verdict(BACKTRACE, "wrong", "the path looks reversed: you build it from the last step "
-                                      "backwards, so store y_t at position t (or reverse the list at the end)"))
-            return report(Verdict(BACKTRACE, "wrong", "the last tag is wrong: start from y_T = argmax of v_last"))
-        shifted = np.empty(T, dtype=int)
-        shifted[-1] = expected[-1]
-        for t in range(T - 1, 0, -1):
-            shifted[t - 1] = back[t - 1, shifted[t]]
-        if np.array_equal(got, shifted):
-            return report(Verdict(BACKTRACE, "wrong", "off by one step: the back-pointer that leads from y_t to "
-                                  "y_t-1 is back[t, y_t], stored at step t, not back[t-1, y_t]"))
-        t = int(np.flatnonzero(got != expected)[-1])
-        return report(Verdict(BACKTRACE, "wrong", f"the path goes wrong at step t={t + 1} (counting from 1): "
-                              f"y_t-1 = back[t, y_t] follows the pointer from the tag you chose at the next step"))
-    return report(Verdict(BACKTRACE, CORRECT, "matches unrolled.hmm.backtrace on 5 random trellises"))
+
+def _explain_backtrace(got, args, expected):
+    back, _ = args
+    if got[-1] != expected[-1]:
+        return Wrong("the last tag is wrong: which final tag does the best path end in? "
+                     "(look at what v_last scores)")
+    t = int(np.flatnonzero(got != expected)[-1])
+    return Wrong(f"the path goes wrong at step t={t + 1} (counting from 1): each tag comes from the pointer "
+                 "stored with the tag you chose at the next step")
+
+
+check_backtrace = Exercise(
+    "Viterbi backtrace", ("back", "v_last"), _trellises, hmm.backtrace,
+    mistakes=[
+        Mistake(lambda back, v: hmm.backtrace(back, v)[::-1],
+                "the path is reversed: you build it from the last step backwards, so store each tag at "
+                "its own step (or reverse the list at the end)"),
+        Mistake(_off_by_one,
+                "off by one step: the pointer that leads from the tag at step t to step t-1 is stored "
+                "at step t (read the description of back again)"),
+    ],
+    forbidden=["back[t, path[t]]", "back[t, y_t]", "argmax(v_last)"],
+    explain=_explain_backtrace,
+    returns=" (return the path, an array of T tag indices)",
+    answered_by=('hmm.backtrace', 'hmm.viterbi'),
+)
