@@ -109,11 +109,17 @@ def _check_dhs(dhs, cache):
     return dhs.astype(cache["x"].dtype, copy=False)
 
 
-def _backward_steps(dhs, cache, t_end, t_stop, dstate, dax, dah):
-    """Run the backward recursion from step t_end - 1 down to t_stop, adding into dax, dah."""
+def _backward_steps(dhs, cache, t_end, t_stop, dstate, dax, dah, t_losses=0):
+    """Run the backward recursion from step t_end - 1 down to t_stop, adding into dax, dah.
+
+    The losses ``dhs[t]`` enter only at steps ``t >= t_losses``; the steps before
+    carry the gradient further back without adding a loss of their own (a
+    truncated window reaching back past its chunk).
+    """
     kind, cell, cores = cache["kind"], cache["cell"], cache["cores"]
     for t in range(t_end - 1, t_stop - 1, -1):
-        dstate = _add_dh(kind, dstate, dhs[t])                 # immediate + from the future
+        if t >= t_losses:
+            dstate = _add_dh(kind, dstate, dhs[t])             # immediate + from the future
         dax_t, dah_t, dstate = cell.core_backward(dstate, cores[t])
         dax[t] += dax_t
         if dah is not dax:
@@ -183,6 +189,10 @@ def truncated_backward(dhs, cache, k1, k2):
     Requires ``k2 >= k1``, so that every chunk's own losses are inside its window.
     Returns ``(dx, dstate0, grads)`` like :func:`backward` (``dstate0`` is zero
     unless a window reaches step 0).
+
+    Cost: each chunk runs at most ``k2`` backward steps and allocates nothing
+    that grows with T, so the whole pass is O(T k2 / k1) steps (plus the O(T)
+    parameter gradients shared with :func:`backward`).
     """
     k1 = _checks.positive_int("k1", k1)
     k2 = _checks.positive_int("k2", k2)
@@ -196,9 +206,8 @@ def truncated_backward(dhs, cache, k1, k2):
     for begin in range(0, T, k1):                          # chunks [begin, end) of k1 steps
         end = min(begin + k1, T)
         start = max(0, end - k2)                           # how far back this chunk's update reaches
-        chunk = np.zeros_like(dhs)
-        chunk[begin:end] = dhs[begin:end]                  # this chunk's losses only
-        dstate = _backward_steps(chunk, cache, end, start, _zero_dstate(cache), dax, dah)
+        # steps start..end-1, but only this chunk's losses (steps begin..end-1) enter
+        dstate = _backward_steps(dhs, cache, end, start, _zero_dstate(cache), dax, dah, t_losses=begin)
         if start == 0:
             dstate0 = _add_state(dstate0, dstate)
     dx, grads = _gradients(cache, dax, dah)
