@@ -114,6 +114,7 @@ def valid_calls():
     add("cells.orthogonal", cells.orthogonal, n=H, rng=rng)
     add("cells.scale_to_radius", cells.scale_to_radius, {"W": r(H, H + 1)}, W=r(H, H), radius=0.9)
     add("cells.count_params", cells.count_params, any_values="p", any_keys="p", p=P["gru"])
+    add("cells.arrays", cells.arrays, any_values="p", any_keys="p", p={**P["rnn"], "activation": "relu"})
 
     add("sequence.forward", sequence.forward,
         {"x": r(T, B, D + 1), "state0": (h, r(B, H + 1))}, kind="lstm", x=x, params=P["lstm"],
@@ -185,6 +186,8 @@ def valid_calls():
         grads={"w": r(2, 2)}, value=1.0)
 
     add("interop.torch_keys", interop.torch_keys, layer=1, reverse=True)
+    add("interop.nonlinearity", interop.nonlinearity, {"params": {**P["rnn"], "activation": "linear"}},
+        params={**P["rnn"], "activation": "relu"})
     add("interop.to_torch", interop.to_torch, {"params": {**P["gru"], "b_h": r(3 * H + 1)}},
         kind="gru", params=P["gru"])
     add("interop.from_torch", interop.from_torch,

@@ -8,7 +8,7 @@ TOL = 1e-8
 
 
 def _check_all(loss, p, grads, extra=()):
-    for name in p:
+    for name in cells.arrays(p):
         num = gradcheck.numerical_gradient(loss, p[name])
         err = gradcheck.relative_error(grads[name], num)
         assert err < TOL, f"{name}: relative error {err:.2e}"
@@ -25,7 +25,7 @@ def test_full_bptt_matches_finite_differences(kind, init_opts, fwd_opts, seed):
     hs, cache = sequence.forward(kind, x, p, state0, **fwd_opts)
     _, dhs = loss_and_dhs(hs, y, W_yh, b_y)
     dx, dstate0, grads = sequence.backward(dhs, cache)
-    assert set(grads) == set(p) and all(grads[k].shape == p[k].shape for k in p)
+    assert set(grads) == set(cells.arrays(p)) and all(grads[k].shape == p[k].shape for k in grads)
 
     def loss():
         return sequence_loss(kind, x, p, y, W_yh, b_y, state0, fwd_opts)
@@ -79,7 +79,7 @@ def _truncated_reference(kind, x, p, dhs, k1, k2, fwd_opts):
         st_new, _ = cells.step(kind, x[t], prev, p, **fwd_opts)
         states.append(st_new)
         st = st_new
-    total = {k: np.zeros_like(v) for k, v in p.items()}
+    total = {k: np.zeros_like(v) for k, v in cells.arrays(p).items()}
     for lo in range(0, T, k1):
         end = min(lo + k1, T)
         start = max(0, end - k2)
@@ -100,7 +100,7 @@ def test_truncated_bptt_matches_its_definition(kind, init_opts, fwd_opts, k1, k2
     _, dhs = loss_and_dhs(hs, y, W_yh, b_y)
     _, _, grads = sequence.truncated_backward(dhs, cache, k1, k2)
     ref = _truncated_reference(kind, x, p, dhs, k1, k2, fwd_opts)
-    for k in p:
+    for k in cells.arrays(p):
         assert np.allclose(grads[k], ref[k], rtol=1e-10, atol=1e-12), k
 
 
@@ -113,7 +113,7 @@ def test_truncated_with_k2_at_least_T_is_full_bptt(kind, init_opts, fwd_opts, k1
     full = sequence.backward(dhs, cache)
     trunc = sequence.truncated_backward(dhs, cache, k1, 17)
     assert np.allclose(full[0], trunc[0], rtol=1e-11, atol=1e-13)
-    for k in p:
+    for k in cells.arrays(p):
         assert np.allclose(full[2][k], trunc[2][k], rtol=1e-11, atol=1e-13)
 
 
@@ -219,7 +219,7 @@ def test_chunks_with_carried_state_equal_one_pass(kind, init_opts, fwd_opts):
     dx2, dmid, g2 = sequence.backward(dhs[5:], c2)
     dx1, ds01, g1 = sequence.backward(dhs[:5], c1, dstate_last=dmid)
     assert np.allclose(np.concatenate([dx1, dx2]), dx, rtol=1e-11, atol=1e-13)
-    for k in p:
+    for k in cells.arrays(p):
         assert np.allclose(g1[k] + g2[k], g[k], rtol=1e-11, atol=1e-13)
 
 
@@ -231,7 +231,7 @@ def test_stacked_bptt_matches_finite_differences(kinds):
     n_in = D
     for kind in kinds:
         p = cells.init(kind, n_in, H, rng)
-        for k in p:
+        for k in cells.arrays(p):
             if k.startswith("b"):
                 p[k] += 0.2
         layers.append((kind, p))
@@ -293,10 +293,10 @@ def test_float32_is_preserved_end_to_end(kind, init_opts, fwd_opts):
     dx, ds0, g = sequence.backward(np.ones_like(hs), cache)
     assert hs.dtype == dx.dtype == np.float32
     assert all(v.dtype == np.float32 for v in g.values())
-    p64 = {k: v.astype(np.float64) for k, v in p.items()}
+    p64 = {**p, **{k: v.astype(np.float64) for k, v in cells.arrays(p).items()}}
     hs64, c64 = sequence.forward(kind, x.astype(np.float64), p64, **fwd_opts)
     assert np.allclose(hs, hs64, atol=1e-5)
-    assert all(np.allclose(g[k], sequence.backward(np.ones_like(hs64), c64)[2][k], atol=1e-4) for k in p)
+    assert all(np.allclose(g[k], sequence.backward(np.ones_like(hs64), c64)[2][k], atol=1e-4) for k in cells.arrays(p))
 
 
 def test_forward_rejects_bad_input():
