@@ -369,3 +369,21 @@ def test_rnn_exact_refuses_a_word_no_tag_can_emit():
             fn(U, W, xs)
     with pytest.raises(ValueError, match="x: expected a word of probability > 0"):
         hmm.rnn_exact_step(np.array([0.5, 0.5]), U, W, xs[1])
+
+
+def test_dynamics_refuses_options_its_choice_does_not_use():
+    """A coupling for a normal matrix, gates for a plain or residual net: refused, not ignored."""
+    from unrolled import dynamics
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="coupling: expected None for a normal matrix"):
+        dynamics.matrix_with_radius(4, 0.9, rng, "normal", coupling=3.0)
+    assert dynamics.matrix_with_radius(4, 0.9, rng, "non-normal", coupling=3.0).shape == (4, 4)
+    Ws = [rng.standard_normal((3, 3)) for _ in range(2)]
+    for connection in ("plain", "residual"):
+        with pytest.raises(ValueError, match="gate_weights, gate_bias: expected None for a"):
+            dynamics.deep_net_log_gradient_norms(np.ones(3), Ws, "tanh", connection, Ws)
+        with pytest.raises(ValueError, match="gate_weights, gate_bias: expected None for a"):
+            dynamics.deep_net_log_gradient_norms(np.ones(3), Ws, "tanh", connection, gate_bias=-1.0)
+    default = dynamics.deep_net_log_gradient_norms(np.ones(3), Ws, "tanh", "highway", Ws)
+    explicit = dynamics.deep_net_log_gradient_norms(np.ones(3), Ws, "tanh", "highway", Ws, gate_bias=-2.0)
+    assert np.array_equal(default, explicit)

@@ -325,7 +325,10 @@ def backward_messages(initial, A, E, obs) -> np.ndarray:
 
     ``beta_T = 1``; ``beta_t[i] = sum_j A[i, j] E[j, x_{t+1}] beta_{t+1}[j]``,
     rescaled to sum to 1 at every step (the scale cancels in :func:`smooth`).
-    Returns ``(T, N)`` or ``(T, B, N)``.
+    Returns ``(T, N)`` or ``(T, B, N)``. The messages do not depend on
+    ``initial``; it is taken (and checked against ``A`` and ``E``) so that every
+    inference function has the same arguments, and :func:`smooth` combines them
+    with the filter, which does use it.
     """
     initial, A, E, obs, single = _check(initial, A, E, obs)
     T, B = obs.shape
