@@ -522,8 +522,9 @@ def _one_hot_rows(name, xs, V, ndim):
     return xs
 
 
-def _check_state_step(h_prev, U, W, x, h_name="h_prev"):
-    """A step's state ``(N,)`` or ``(B, N)`` (finite; not necessarily a distribution) and one-hot ``x``."""
+def _check_state_step(h_prev, U, W, x, distribution=False):
+    """A step's state ``(N,)`` or ``(B, N)`` (finite; a distribution if asked) and one-hot ``x``."""
+    h_name = "h_prev"
     U = _stochastic("U", U, axis=0)
     W = _stochastic("W", W, axis=1)
     N, V = W.shape
@@ -532,6 +533,8 @@ def _check_state_step(h_prev, U, W, x, h_name="h_prev"):
     h_prev = _checks.array(h_name, h_prev, ndim=(1, 2))
     if h_prev.shape[-1] != N or h_prev.shape[0] == 0:
         raise ValueError(f"{h_name}: expected shape ({N},) or (B, {N}) for {N} tags, got {h_prev.shape}")
+    if distribution:
+        _distributions(h_name, h_prev, N)
     x = _one_hot_rows("x", x, V, ndim=(h_prev.ndim,))
     if x.shape[:-1] != h_prev.shape[:-1]:
         raise ValueError(f"x: expected one input per state, shape {h_prev.shape[:-1] + (V,)}, got {x.shape}")
@@ -588,17 +591,17 @@ def rnn_exact_step(h_prev, U, W, x) -> np.ndarray:
     Note the logarithm of the product ``U h``, not ``(ln U) h``.
     h_prev: ``(N,)`` or ``(B, N)``, a distribution over tags; x: one-hot ``(V,)`` or ``(B, V)``.
     """
-    h_prev, U, W, x = _check_state_step(h_prev, U, W, x)
-    _distributions("h_prev", h_prev, U.shape[0])
-    return _possible("x", _log(h_prev @ U.T) + _log(x @ W.T))
+    h_prev, U, W, x = _check_state_step(h_prev, U, W, x, distribution=True)
+    logits = _log(h_prev @ U.T) + _log(x @ W.T)
+    _check_possible("x", logits)
+    return _softmax(logits, axis=-1)
 
 
-def _possible(name, logits):
-    """softmax(logits), refusing a row whose every entry is ln 0 (it has no normalisation)."""
+def _check_possible(name, logits):
+    """Refuse a row whose every entry is ln 0: the word is impossible, its softmax would be NaN."""
     if np.any(np.all(np.isneginf(logits), axis=-1)):
         raise ValueError(f"{name}: expected a word of probability > 0 under the previous state, "
                          f"got probability zero for every tag")
-    return _softmax(logits, axis=-1)
 
 
 def rnn_exact(U, W, xs, prior=None) -> np.ndarray:
@@ -611,9 +614,12 @@ def rnn_exact(U, W, xs, prior=None) -> np.ndarray:
     U, W, xs = _check_UW(U, W, xs)
     N = U.shape[0]
     prior = np.full(N, 1 / N) if prior is None else _prior(prior, N)
-    hs = [_possible("xs", _log(prior) + _log(xs[0] @ W.T))]
-    for x in xs[1:]:
-        hs.append(_possible("xs", _log(hs[-1] @ U.T) + _log(x @ W.T)))     # rnn_exact_step
+    hs = []
+    for t, x in enumerate(xs):
+        predicted = prior if t == 0 else hs[-1] @ U.T         # U h_{t-1}; the prior at t = 1
+        logits = _log(predicted) + _log(x @ W.T)               # as in rnn_exact_step
+        _check_possible("xs", logits)
+        hs.append(_softmax(logits, axis=-1))
     return np.stack(hs)
 
 
@@ -641,7 +647,9 @@ def rnn_loglinear(U, W, xs, prior=None) -> np.ndarray:
     prior = np.full(N, 1 / N) if prior is None else _prior(prior, N)
     logU = np.log(U)
     # (ln W) x_t picks column x_t of ln W; written ln(W x_t) so a zero in W is no 0 * inf
-    hs = [_possible("xs", _log(prior) + _log(xs[0] @ W.T))]
-    for x in xs[1:]:
-        hs.append(_possible("xs", hs[-1] @ logU.T + _log(x @ W.T)))
+    hs = []
+    for t, x in enumerate(xs):
+        logits = (_log(prior) if t == 0 else hs[-1] @ logU.T) + _log(x @ W.T)
+        _check_possible("xs", logits)
+        hs.append(_softmax(logits, axis=-1))
     return np.stack(hs)
