@@ -88,6 +88,7 @@ slides: $(DEV_STAMP)
 bench: $(DEV_STAMP)
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) benchmarks/run.py
 	$(PY) benchmarks/explorers.py
+	$(PY) benchmarks/truncated_bptt.py
 
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check lib tests tools benchmarks

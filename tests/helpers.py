@@ -7,12 +7,13 @@ VARIANTS = [
     ("rnn", {}, {"activation": "tanh"}),
     ("rnn", {}, {"activation": "sigmoid"}),
     ("rnn", {}, {"activation": "linear"}),
+    ("rnn", {"activation": "relu"}, {}),           # the parameters carry it (cells.init)
     ("gated", {}, {}),
     ("lstm", {"forget_bias": 1.0}, {}),
     ("gru", {"reset_after": True}, {}),
     ("gru", {"reset_after": False}, {}),
 ]
-IDS = ["rnn-tanh", "rnn-sigmoid", "rnn-linear", "gated", "lstm", "gru-after", "gru-cho"]
+IDS = ["rnn-tanh", "rnn-sigmoid", "rnn-linear", "rnn-relu-carried", "gated", "lstm", "gru-after", "gru-cho"]
 
 
 def random_state(kind, B, H, rng, dtype=np.float64):

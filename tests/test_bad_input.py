@@ -18,9 +18,9 @@ import re
 
 import numpy as np
 import pytest
-from unrolled import activations, cells, gradcheck, interop, layers, losses, optim, sequence
+from unrolled import activations, cells, gradcheck, hmm, interop, layers, losses, optim, sequence
 
-MODULES = (activations, cells, sequence, layers, losses, gradcheck, optim, interop)
+MODULES = (activations, cells, sequence, layers, losses, gradcheck, optim, interop, hmm)
 
 #: Public names whose input is not checked, and why.
 NOT_CHECKED = {
@@ -114,6 +114,7 @@ def valid_calls():
     add("cells.orthogonal", cells.orthogonal, n=H, rng=rng)
     add("cells.scale_to_radius", cells.scale_to_radius, {"W": r(H, H + 1)}, W=r(H, H), radius=0.9)
     add("cells.count_params", cells.count_params, any_values="p", any_keys="p", p=P["gru"])
+    add("cells.arrays", cells.arrays, any_values="p", any_keys="p", p={**P["rnn"], "activation": "relu"})
 
     add("sequence.forward", sequence.forward,
         {"x": r(T, B, D + 1), "state0": (h, r(B, H + 1))}, kind="lstm", x=x, params=P["lstm"],
@@ -185,11 +186,53 @@ def valid_calls():
         grads={"w": r(2, 2)}, value=1.0)
 
     add("interop.torch_keys", interop.torch_keys, layer=1, reverse=True)
+    add("interop.nonlinearity", interop.nonlinearity, {"params": {**P["rnn"], "activation": "linear"}},
+        params={**P["rnn"], "activation": "relu"})
     add("interop.to_torch", interop.to_torch, {"params": {**P["gru"], "b_h": r(3 * H + 1)}},
         kind="gru", params=P["gru"])
     add("interop.from_torch", interop.from_torch,
         {"state_dict": {**interop.to_torch("lstm", P["lstm"]), "bias_ih_l0": r(4 * H - 1)}},
         kind="lstm", state_dict=interop.to_torch("lstm", P["lstm"]))
+
+    # hmm: batches everywhere, so that one more dimension is never a valid shape
+    L = hmm.lecture_hmm()
+    initial, A, E, U, Wl = L["initial"], L["A"], L["E"], L["U"], L["W"]
+    obs = np.array([[2, 0], [1, 1], [3, 3], [0, 2]])              # (T, B) = (4, 2)
+    xs = hmm.one_hot(obs, 4)                                      # (4, 2, 4)
+    hmm_args = dict(initial=initial, A=A, E=E, obs=obs)
+    hmm_sizes = {"obs": np.array([[0], [4]]), "A": np.eye(2), "initial": np.ones(2) / 2,
+                 "E": np.full((2, 4), 0.25)}
+    add("hmm.lecture_hmm", hmm.lecture_hmm)
+    add("hmm.encode", hmm.encode, {"words": ["John", "kicked"]}, words=["John", "hit"],
+        vocabulary=list(hmm.WORDS))
+    add("hmm.encode (vocabulary)", hmm.encode, {"vocabulary": ["ball", "ball", "John"]},
+        words=["ball"], vocabulary=["ball", "John"])
+    add("hmm.one_hot", hmm.one_hot, {"obs": np.array([[0, 4]])}, obs=obs, V=4)
+    add("hmm.tempered", hmm.tempered, {"P": E.T}, P=A, beta=0.5, axis=1)   # E.T: columns sum to 1
+    for name in ("forward_joint", "backward_messages", "smooth", "viterbi_trellis", "viterbi"):
+        add(f"hmm.{name}", getattr(hmm, name), hmm_sizes, **hmm_args)
+    for name in ("filter", "log_likelihood"):
+        add(f"hmm.{name}", getattr(hmm, name), hmm_sizes, domain="log", **hmm_args)
+    add("hmm.enumerate_paths", hmm.enumerate_paths, {"obs": np.array([[0], [1]])},
+        initial=initial, A=A, E=E, obs=obs[:, 0])
+    add("hmm.forward_step", hmm.forward_step,
+        {"x": np.array([0]), "belief": np.full((2, 2), 0.5), "A": np.eye(2)},
+        belief=np.array([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]]), A=A, E=E, x=np.array([3, 1]))
+    v, back = hmm.viterbi_trellis(initial, A, E, obs)
+    add("hmm.backtrace", hmm.backtrace,
+        {"back": np.where(back == 2, 5, back), "v_last": v[-1][:, :2]}, back=back, v_last=v[-1])
+    add("hmm.sample", hmm.sample, {"A": np.eye(2)}, initial=initial, A=A, E=E, T=3,
+        rng=np.random.default_rng(0), batch=2)
+    add("hmm.g_lecture", hmm.g_lecture, any_rank="xi", xi=r(2, 3))
+    h_prev = np.array([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]])
+    for name in ("rnn_lecture_step", "rnn_exact_step"):
+        add(f"hmm.{name}", getattr(hmm, name), {"x": xs[0, :1], "h_prev": h_prev[:, :2]},
+            h_prev=h_prev, U=U, W=Wl, x=xs[0])
+    add("hmm.rnn_lecture", hmm.rnn_lecture, {"h0": h_prev[:1], "xs": xs[..., :3]},
+        U=U, W=Wl, xs=xs, h0=h_prev)
+    for name in ("rnn_exact", "rnn_loglinear"):
+        add(f"hmm.{name}", getattr(hmm, name), {"prior": np.ones(2) / 2, "xs": xs[..., :3]},
+            U=U, W=Wl, xs=xs, prior=initial)
     return calls
 
 
@@ -292,3 +335,55 @@ def test_bad_input_is_rejected_naming_the_argument(label, name, bad, mismatch):
         f"{label}: the message should say what was expected and what was given: {message!r}"
     assert type(err.value) in (ValueError, TypeError), \
         f"{label}: {type(err.value).__name__} instead of ValueError/TypeError: {message!r}"
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda L: hmm.forward_step(L["initial"], L["A"], L["E"], -1), r"x: expected indices in \[0, 4\)"),
+    (lambda L: hmm.forward_step(L["initial"], L["A"], L["E"], 2.0), "x: expected integer"),
+    (lambda L: hmm.backtrace(np.array([[0, 0], [5, 0]]), np.zeros(2)), r"back: expected back-pointers in \[0, 2\)"),
+    (lambda L: hmm.backtrace(np.array([[0, 0], [1, 0]]), np.array([np.nan, 0.0])), "v_last: expected"),
+    (lambda L: hmm.backtrace(np.array([[0, 0], [1, 0]]), np.full(2, -np.inf)), "v_last: expected at least one finite"),
+    (lambda L: hmm.rnn_exact(L["U"], L["W"], np.vstack([L["xs"][:1], np.zeros((1, 4))])), "xs: expected one-hot"),
+    (lambda L: hmm.rnn_exact_step(np.ones(3) / 3, L["U"], L["W"], np.zeros(4)), "x: expected one-hot"),
+    (lambda L: hmm.filter(L["initial"], L["A"], L["E"], []), "obs: expected at least one observation"),
+    (lambda L: hmm.filter(L["initial"], L["A"], L["E"], np.zeros((3, 0), dtype=int)),
+     r"obs: expected at least one sequence \(B >= 1\)"),
+])
+def test_hmm_refuses_what_it_cannot_mean(call, match):
+    """The cases that were silently wrong or failed inside numpy: each a ValueError/TypeError
+    naming the argument, and no warning on the way."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises((ValueError, TypeError), match=match):
+            call(hmm.lecture_hmm())
+
+
+def test_rnn_exact_refuses_a_word_no_tag_can_emit():
+    """A one-hot word whose column of W is all zero has probability zero: refused, not NaN."""
+    U = np.full((2, 2), 0.5)
+    W = np.array([[1.0, 0.0], [1.0, 0.0]])
+    xs = np.array([[1.0, 0.0], [0.0, 1.0]])
+    for fn in (hmm.rnn_exact, hmm.rnn_loglinear):
+        with pytest.raises(ValueError, match="xs: expected a word of probability > 0"):
+            fn(U, W, xs)
+    with pytest.raises(ValueError, match="x: expected a word of probability > 0"):
+        hmm.rnn_exact_step(np.array([0.5, 0.5]), U, W, xs[1])
+
+
+def test_dynamics_refuses_options_its_choice_does_not_use():
+    """A coupling for a normal matrix, gates for a plain or residual net: refused, not ignored."""
+    from unrolled import dynamics
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="coupling: expected None for a normal matrix"):
+        dynamics.matrix_with_radius(4, 0.9, rng, "normal", coupling=3.0)
+    assert dynamics.matrix_with_radius(4, 0.9, rng, "non-normal", coupling=3.0).shape == (4, 4)
+    Ws = [rng.standard_normal((3, 3)) for _ in range(2)]
+    for connection in ("plain", "residual"):
+        with pytest.raises(ValueError, match="gate_weights, gate_bias: expected None for a"):
+            dynamics.deep_net_log_gradient_norms(np.ones(3), Ws, "tanh", connection, Ws)
+        with pytest.raises(ValueError, match="gate_weights, gate_bias: expected None for a"):
+            dynamics.deep_net_log_gradient_norms(np.ones(3), Ws, "tanh", connection, gate_bias=-1.0)
+    default = dynamics.deep_net_log_gradient_norms(np.ones(3), Ws, "tanh", "highway", Ws)
+    explicit = dynamics.deep_net_log_gradient_norms(np.ones(3), Ws, "tanh", "highway", Ws, gate_bias=-2.0)
+    assert np.array_equal(default, explicit)

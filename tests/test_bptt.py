@@ -237,3 +237,21 @@ def test_each_immediate_gradient_is_the_gradient_of_an_untied_copy(problem):
         numeric = central_difference(
             lambda c, t=t: bptt.lm_forward(x, y, params, h0, untied={t: c})[0], copy, "W_hh")
         assert rel(bptt.immediate_gradients(cache, dh, t)["W_hh"], numeric) < 1e-7
+
+
+def test_options_that_would_be_ignored_are_refused(problem):
+    """k2 without k1 (or the reverse) and untied copies for steps or keys that do not exist
+    would change nothing: refused, naming the argument."""
+    x, y, params, h0 = problem
+    _, cache = bptt.lm_forward(x, y, params, h0)
+    with pytest.raises(ValueError, match="k1, k2: expected both"):
+        bptt.input_weight_gradient_by_lag(cache, k2=3)
+    with pytest.raises(ValueError, match="k1, k2: expected both"):
+        bptt.input_weight_gradient_by_lag(cache, 2)
+    copy = params["W_hh"].copy()
+    with pytest.raises(ValueError, match=r"untied: expected steps t in \[0, "):
+        bptt.lm_forward(x, y, params, h0, untied={T: {"W_hh": copy}})
+    with pytest.raises(ValueError, match=r"untied\[1\]: expected keys of params"):
+        bptt.lm_forward(x, y, params, h0, untied={1: {"W_xx": copy}})
+    with pytest.raises(ValueError, match=r"untied\[1\]\['W_hh'\]: expected shape"):
+        bptt.lm_forward(x, y, params, h0, untied={1: {"W_hh": copy[:, :2]}})

@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from unrolled import cells, gradcheck
+from unrolled import cells, gradcheck, sequence
 from unrolled.activations import sigmoid
 
 from .helpers import IDS, VARIANTS, random_state
@@ -18,7 +18,7 @@ def test_step_backward_matches_finite_differences(kind, init_opts, fwd_opts, see
             p[k] += 0.3
     x = rng.standard_normal((B, D))
     state = random_state(kind, B, H, rng)
-    act = fwd_opts.get("activation", "tanh")
+    act = fwd_opts.get("activation")     # None: only the RNN has a choice
     # a random linear function of the new state, so every output coordinate matters
     wh = rng.standard_normal((B, H))
     wc = rng.standard_normal((B, H))
@@ -30,7 +30,7 @@ def test_step_backward_matches_finite_differences(kind, init_opts, fwd_opts, see
     new, cache = cells.step(kind, x, state, p, act)
     dstate = (wh, wc) if kind == "lstm" else wh
     dx, dprev, grads = cells.step_backward(dstate, cache)
-    for name in p:
+    for name in cells.arrays(p):
         num = gradcheck.numerical_gradient(loss, p[name])
         assert gradcheck.relative_error(grads[name], num) < 1e-8, name
     assert gradcheck.relative_error(dx, gradcheck.numerical_gradient(loss, x)) < 1e-8
@@ -165,3 +165,128 @@ def test_step_rejects_bad_input():
         cells.rnn_step(np.zeros((2, 3)), h, p)
     with pytest.raises(ValueError, match="activation"):
         cells.rnn_step(np.zeros((2, 3)), h, cells.init("rnn", 3, 4, rng), activation="swish")
+
+
+# --------------------------------------------------------------------------
+# The RNN's activation, chosen at init, is the one every function runs
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu", "linear"])
+def test_activation_chosen_at_init_is_run_everywhere(activation):
+    """forward, step, rnn_step, stacked and bidirectional wrappers all run the carried f,
+    and the backward passes differentiate that f (checked against finite differences)."""
+    from unrolled import activations
+    rng = np.random.default_rng(20)
+    p = cells.init("rnn", 3, 4, rng, activation=activation)
+    assert p["activation"] == activation and cells.count_params(p) == 4 * 3 + 4 * 4 + 4
+    plain = cells.arrays(p)                                   # the same weights, no setting
+    assert set(plain) == {"W_hx", "W_hh", "b_h"}
+    x = rng.standard_normal((6, 2, 3))
+    f = activations.get(activation)
+    h, expected = np.zeros((2, 4)), []
+    for t in range(6):
+        h = f(x[t] @ p["W_hx"].T + h @ p["W_hh"].T + p["b_h"])
+        expected.append(h)
+    hs, cache = sequence.forward("rnn", x, p)
+    assert np.allclose(hs, np.stack(expected), rtol=1e-13, atol=1e-15)
+    assert np.array_equal(hs, sequence.forward("rnn", x, plain, activation=activation)[0])
+    assert np.allclose(cells.step("rnn", x[0], np.zeros((2, 4)), p)[0], expected[0], rtol=1e-14)
+    assert np.allclose(cells.rnn_step(x[0], np.zeros((2, 4)), p)[0], expected[0], rtol=1e-14)
+    if activation != "tanh":                                  # the default would differ
+        assert not np.allclose(hs, sequence.forward("rnn", x, plain)[0])
+    top, _ = sequence.stacked_forward([("rnn", p)], x)
+    assert np.array_equal(top, hs)
+    both, _ = sequence.bidirectional_forward("rnn", x, p, p)
+    assert np.array_equal(both[:, :, :4], hs)
+    # backward through the cache differentiates the carried f
+    G = rng.standard_normal(hs.shape)
+    _, _, grads = sequence.backward(G, cache)
+    report = gradcheck.check_gradients(lambda q: float(np.sum(G * sequence.forward("rnn", x, q)[0])), p, grads)
+    assert set(report) == {"W_hx", "W_hh", "b_h"}
+    assert all(r["norm"] < 1e-8 for r in report.values()), report
+    _, _, trunc = sequence.truncated_backward(G, cache, 2, 6)
+    assert all(np.allclose(trunc[k], grads[k], rtol=1e-12, atol=1e-14) for k in grads)
+
+
+def test_a_call_that_contradicts_the_carried_activation_is_refused():
+    rng = np.random.default_rng(21)
+    p = cells.init("rnn", 3, 4, rng, activation="relu")
+    x, h = rng.standard_normal((5, 2, 3)), np.zeros((2, 4))
+    msg = r"activation: expected 'relu', the activation .* was made with"
+    with pytest.raises(ValueError, match=msg):
+        sequence.forward("rnn", x, p, activation="tanh")
+    with pytest.raises(ValueError, match=msg):
+        cells.step("rnn", x[0], h, p, activation="sigmoid")
+    with pytest.raises(ValueError, match=msg):
+        cells.rnn_step(x[0], h, p, "tanh")
+    with pytest.raises(ValueError, match=msg):
+        sequence.stacked_forward([("rnn", p)], x, activation="linear")
+    with pytest.raises(ValueError, match=msg):
+        sequence.bidirectional_forward("rnn", x, cells.init("rnn", 3, 4, rng), p, activation="tanh")
+    # agreeing is fine, and so is a choice for parameters that carry none
+    assert np.array_equal(sequence.forward("rnn", x, p, activation="relu")[0], sequence.forward("rnn", x, p)[0])
+    with pytest.raises(ValueError, match=r"params\['activation'\]: expected one of"):
+        sequence.forward("rnn", x, {**p, "activation": "swish"})
+
+
+def test_an_activation_for_a_gated_cell_is_refused_not_ignored():
+    rng = np.random.default_rng(22)
+    x = rng.standard_normal((4, 2, 3))
+    for kind in ("gated", "lstm", "gru"):
+        with pytest.raises(ValueError, match="activation: expected None"):
+            cells.init(kind, 3, 4, rng, activation="relu")
+        p = cells.init(kind, 3, 4, rng)
+        state = cells.zero_state(kind, 2, 4)
+        with pytest.raises(ValueError, match="activation: expected None"):
+            sequence.forward(kind, x, p, activation="tanh")
+        with pytest.raises(ValueError, match="activation: expected None"):
+            cells.step(kind, x[0], state, p, activation="relu")
+        with pytest.raises(ValueError, match="activation: expected None"):
+            sequence.bidirectional_forward(kind, x, p, p, activation="relu")
+        with pytest.raises(ValueError, match=r"p\['activation'\]: expected no activation entry"):
+            cells.step(kind, x[0], state, {**p, "activation": "tanh"})
+    gru = cells.init("gru", 3, 4, rng)
+    with pytest.raises(ValueError, match="activation: expected None for a stack without an 'rnn' layer"):
+        sequence.stacked_forward([("gru", gru)], x, activation="relu")
+    # in a mixed stack the argument is for the rnn layers only
+    rnn = cells.init("rnn", 4, 5, rng)
+    top, _ = sequence.stacked_forward([("gru", gru), ("rnn", rnn)], x, activation="relu")
+    below, _ = sequence.forward("gru", x, gru)
+    assert np.array_equal(top, sequence.forward("rnn", below, rnn, activation="relu")[0])
+
+
+def test_init_refuses_options_that_mean_nothing_for_the_kind():
+    rng = np.random.default_rng(23)
+    for kind in ("rnn", "gated", "lstm"):
+        with pytest.raises(ValueError, match="reset_after: expected None"):
+            cells.init(kind, 3, 4, rng, reset_after=False)
+    with pytest.raises(TypeError, match="reset_after: expected True or False"):
+        cells.init("gru", 3, 4, rng, reset_after="yes")
+    assert "b_x" in cells.init("gru", 3, 4, rng) and "b" in cells.init("gru", 3, 4, rng, reset_after=False)
+    with pytest.raises(ValueError, match="forget_bias: expected 0 for kind 'gru'"):
+        cells.init("gru", 3, 4, rng, forget_bias=1.0)
+    assert "activation" not in cells.init("rnn", 3, 4, rng)     # None: the call chooses
+
+
+def test_optimisers_and_fit_leave_the_activation_setting_alone():
+    from unrolled import optim, train
+    rng = np.random.default_rng(24)
+    x = rng.standard_normal((5, 2, 3))
+    for opt in (optim.SGD(lr=0.1, momentum=0.5), optim.Adagrad(lr=0.1), optim.Adam(lr=0.1)):
+        p = cells.init("rnn", 3, 4, rng, activation="relu")
+        before = {k: v.copy() for k, v in cells.arrays(p).items()}
+        hs, cache = sequence.forward("rnn", x, p)
+        _, _, grads = sequence.backward(np.ones_like(hs), cache)
+        assert set(grads) == set(before)
+        opt.step(p, grads)
+        assert p["activation"] == "relu"
+        assert all(not np.array_equal(p[k], before[k]) for k in before)
+    p = cells.init("rnn", 3, 4, rng, activation="relu")
+
+    def loss_and_grads(q, batch):
+        hs, cache = sequence.forward("rnn", batch, q)
+        return float(np.sum(hs)), sequence.backward(np.ones_like(hs), cache)[2]
+
+    history = train.fit(loss_and_grads, p, optim.SGD(lr=0.01), lambda r: r.standard_normal((5, 2, 3)),
+                        steps=3, progress=False)
+    assert len(history.loss) == 3 and p["activation"] == "relu"

@@ -228,7 +228,7 @@ def _sigmoid(a):
     return 1.0 / (1.0 + np.exp(-a))
 
 
-def torch_equations(kind, sd, x, h0):
+def torch_equations(kind, sd, x, h0, nonlinearity="tanh"):
     """torch.nn.RNN / LSTM / GRU as their documentation writes them, in numpy, from a state_dict.
 
     W_ih, W_hh, b_ih, b_hh stacked in torch's gate order; returns the hidden states (T, B, H).
@@ -240,7 +240,7 @@ def torch_equations(kind, sd, x, h0):
         gi = x_t @ W_ih.T + b_ih                      # the input's part, every gate
         gh = h @ W_hh.T + b_hh                        # the state's part, every gate
         if kind == "rnn":
-            h = np.tanh(gi + gh)
+            h = np.tanh(gi + gh) if nonlinearity == "tanh" else np.maximum(gi + gh, 0.0)
         elif kind == "lstm":
             i, f, g, o = np.split(gi + gh, 4, axis=1)
             c = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
@@ -276,3 +276,48 @@ def test_to_torch_computes_what_we_compute(kind):
     ours, _ = sequence.forward(kind, x, params, state0)
     theirs = torch_equations(kind, interop.to_torch(kind, params), x, h0)
     np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+# ------------------------------- the RNN's nonlinearity: carried, passed on, refused
+
+def test_relu_rnn_goes_to_torch_with_its_nonlinearity():
+    """Parameters made with activation="relu": nn.RNN(nonlinearity="relu") computes what we do."""
+    rng = np.random.default_rng(12)
+    T, B, D, H = 6, 3, 4, 5
+    params = cells.init("rnn", D, H, rng, activation="relu")
+    assert interop.nonlinearity(params) == "relu"
+    assert interop.nonlinearity(cells.init("rnn", D, H, rng)) == "tanh"      # carries none: runs tanh
+    sd = interop.to_torch("rnn", params)
+    assert set(sd) == set(interop.torch_keys())                               # the setting is no tensor
+    x = rng.standard_normal((T, B, D))
+    h0 = rng.standard_normal((B, H))
+    ours, _ = sequence.forward("rnn", x, params, h0)
+    np.testing.assert_allclose(ours, torch_equations("rnn", sd, x, h0, "relu"), rtol=1e-12, atol=1e-12)
+    assert not np.allclose(ours, torch_equations("rnn", sd, x, h0, "tanh"))
+    back = interop.from_torch("rnn", sd, nonlinearity=interop.nonlinearity(params))
+    assert back["activation"] == "relu"
+    assert all(np.array_equal(back[k], params[k]) for k in cells.arrays(params))
+
+
+def test_from_torch_stores_the_modules_nonlinearity():
+    rng = np.random.default_rng(13)
+    T, B, D, H = 5, 2, 3, 4
+    sd = make_state_dict("rnn", D, H, rng)
+    x = rng.standard_normal((T, B, D))
+    ours, _ = sequence.forward("rnn", x, interop.from_torch("rnn", sd, nonlinearity="relu"))
+    np.testing.assert_allclose(ours, torch_equations("rnn", sd, x, np.zeros((B, H)), "relu"),
+                               rtol=1e-12, atol=1e-12)
+    assert "activation" not in interop.from_torch("rnn", sd)
+    with pytest.raises(ValueError, match=r"nonlinearity: expected one of \['tanh', 'relu'\]"):
+        interop.from_torch("rnn", sd, nonlinearity="sigmoid")
+    with pytest.raises(ValueError, match="nonlinearity: expected None for kind 'lstm'"):
+        interop.from_torch("lstm", make_state_dict("lstm", D, H, rng), nonlinearity="tanh")
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "linear"])
+def test_an_activation_torch_does_not_offer_is_refused_saying_why(activation):
+    params = cells.init("rnn", 3, 4, np.random.default_rng(14), activation=activation)
+    why = rf"params: expected .*'tanh' or 'relu'.*got params\['activation'\] = '{activation}'"
+    for fn in (lambda: interop.to_torch("rnn", params), lambda: interop.nonlinearity(params)):
+        with pytest.raises(ValueError, match=why):
+            fn()

@@ -8,7 +8,7 @@ TOL = 1e-8
 
 
 def _check_all(loss, p, grads, extra=()):
-    for name in p:
+    for name in cells.arrays(p):
         num = gradcheck.numerical_gradient(loss, p[name])
         err = gradcheck.relative_error(grads[name], num)
         assert err < TOL, f"{name}: relative error {err:.2e}"
@@ -25,7 +25,7 @@ def test_full_bptt_matches_finite_differences(kind, init_opts, fwd_opts, seed):
     hs, cache = sequence.forward(kind, x, p, state0, **fwd_opts)
     _, dhs = loss_and_dhs(hs, y, W_yh, b_y)
     dx, dstate0, grads = sequence.backward(dhs, cache)
-    assert set(grads) == set(p) and all(grads[k].shape == p[k].shape for k in p)
+    assert set(grads) == set(cells.arrays(p)) and all(grads[k].shape == p[k].shape for k in grads)
 
     def loss():
         return sequence_loss(kind, x, p, y, W_yh, b_y, state0, fwd_opts)
@@ -79,7 +79,7 @@ def _truncated_reference(kind, x, p, dhs, k1, k2, fwd_opts):
         st_new, _ = cells.step(kind, x[t], prev, p, **fwd_opts)
         states.append(st_new)
         st = st_new
-    total = {k: np.zeros_like(v) for k, v in p.items()}
+    total = {k: np.zeros_like(v) for k, v in cells.arrays(p).items()}
     for lo in range(0, T, k1):
         end = min(lo + k1, T)
         start = max(0, end - k2)
@@ -100,7 +100,7 @@ def test_truncated_bptt_matches_its_definition(kind, init_opts, fwd_opts, k1, k2
     _, dhs = loss_and_dhs(hs, y, W_yh, b_y)
     _, _, grads = sequence.truncated_backward(dhs, cache, k1, k2)
     ref = _truncated_reference(kind, x, p, dhs, k1, k2, fwd_opts)
-    for k in p:
+    for k in cells.arrays(p):
         assert np.allclose(grads[k], ref[k], rtol=1e-10, atol=1e-12), k
 
 
@@ -113,8 +113,85 @@ def test_truncated_with_k2_at_least_T_is_full_bptt(kind, init_opts, fwd_opts, k1
     full = sequence.backward(dhs, cache)
     trunc = sequence.truncated_backward(dhs, cache, k1, 17)
     assert np.allclose(full[0], trunc[0], rtol=1e-11, atol=1e-13)
-    for k in p:
+    for k in cells.arrays(p):
         assert np.allclose(full[2][k], trunc[2][k], rtol=1e-11, atol=1e-13)
+
+
+def _truncated_one_buffer_per_chunk(dhs, cache, k1, k2):
+    """The earlier implementation, kept as a reference: it zeroed a (T, B, H) copy of
+    ``dhs`` per chunk (O(T^2 / k1)); the linear one must give exactly the same numbers."""
+    T = dhs.shape[0]
+    dax = np.zeros((T, dhs.shape[1], sequence._width(cache)), dtype=dhs.dtype)
+    dah = dax if sequence._same_dah(cache) else np.zeros_like(dax)
+    dstate0 = sequence._zero_dstate(cache)
+    for begin in range(0, T, k1):
+        end = min(begin + k1, T)
+        start = max(0, end - k2)
+        chunk = np.zeros_like(dhs)
+        chunk[begin:end] = dhs[begin:end]
+        dstate = sequence._backward_steps(chunk, cache, end, start, sequence._zero_dstate(cache), dax, dah)
+        if start == 0:
+            dstate0 = sequence._add_state(dstate0, dstate)
+    dx, grads = sequence._gradients(cache, dax, dah)
+    return dx, dstate0, grads
+
+
+@pytest.mark.parametrize("kind,init_opts,fwd_opts", VARIANTS, ids=IDS)
+@pytest.mark.parametrize("k1,k2", [(1, 1), (1, 4), (3, 3), (3, 7), (6, 6), (4, 17), (5, 40)])
+def test_truncated_is_exactly_the_one_buffer_per_chunk_version(kind, init_opts, fwd_opts, k1, k2):
+    """Bit for bit: dx, dstate0 (a pair for the LSTM) and every gradient, k1 < k2, k1 = k2, k2 >= T."""
+    p, x, y, W_yh, b_y, state0 = make_problem(kind, init_opts, 6, T=17)
+    hs, cache = sequence.forward(kind, x, p, state0, **fwd_opts)
+    _, dhs = loss_and_dhs(hs, y, W_yh, b_y)
+    dx, dstate0, grads = sequence.truncated_backward(dhs, cache, k1, k2)
+    dx_ref, dstate0_ref, grads_ref = _truncated_one_buffer_per_chunk(dhs, cache, k1, k2)
+    assert np.array_equal(dx, dx_ref)
+    for a, b in zip(np.atleast_1d(dstate0) if kind != "lstm" else dstate0,
+                    np.atleast_1d(dstate0_ref) if kind != "lstm" else dstate0_ref):
+        assert np.array_equal(a, b)
+    assert set(grads) == set(grads_ref)
+    assert all(np.array_equal(grads[k], grads_ref[k]) for k in grads)
+
+
+@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
+def test_truncated_allocates_nothing_that_grows_with_T_per_chunk(kind):
+    """No timing: the memory in use while any chunk runs its backward steps, above what
+    was in use before the call, stays below the pre-activation gradients (which grow
+    with T once per call) plus a margin of a few windows. A (T, B, H) buffer per chunk
+    (the earlier, quadratic version) exceeds it by T * B * H * 8 bytes."""
+    import copy
+    import tracemalloc
+
+    T, B, H, k1, k2 = 1000, 2, 16, 1, 5
+    rng = np.random.default_rng(0)
+    p = cells.init(kind, 3, H, rng)
+    hs, cache = sequence.forward(kind, rng.standard_normal((T, B, 3)), p)
+    dhs = rng.standard_normal(hs.shape)
+    in_use = [0]                                        # the largest reading so far (a list would grow)
+    spy = copy.copy(cache["cell"])                      # the shared Cell table stays untouched
+
+    def core_backward(dstate, core):
+        in_use[0] = max(in_use[0], tracemalloc.get_traced_memory()[0])
+        return cache["cell"].core_backward(dstate, core)
+
+    spy.core_backward = core_backward
+    spied = {**cache, "cell": spy}
+    dax_bytes = T * B * sequence._width(cache) * 8 * (1 if sequence._same_dah(cache) else 2)
+    margin = 64 * 1024                                  # a few windows of (k2, B, 4H) and small temporaries
+    buffer_bytes = T * B * H * 8
+    assert buffer_bytes > 2 * margin                    # so the test can see the quadratic buffer
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        sequence.truncated_backward(dhs, spied, k1, k2)
+        worst = in_use[0] - before
+        assert worst < dax_bytes + margin, (worst, dax_bytes)
+        in_use[0] = 0
+        before = tracemalloc.get_traced_memory()[0]
+        _truncated_one_buffer_per_chunk(dhs, spied, k1, k2)      # the test sees the old buffer
+        assert in_use[0] - before >= dax_bytes + buffer_bytes
+    finally:
+        tracemalloc.stop()
 
 
 def test_truncated_is_blind_beyond_k2():
@@ -142,7 +219,7 @@ def test_chunks_with_carried_state_equal_one_pass(kind, init_opts, fwd_opts):
     dx2, dmid, g2 = sequence.backward(dhs[5:], c2)
     dx1, ds01, g1 = sequence.backward(dhs[:5], c1, dstate_last=dmid)
     assert np.allclose(np.concatenate([dx1, dx2]), dx, rtol=1e-11, atol=1e-13)
-    for k in p:
+    for k in cells.arrays(p):
         assert np.allclose(g1[k] + g2[k], g[k], rtol=1e-11, atol=1e-13)
 
 
@@ -154,7 +231,7 @@ def test_stacked_bptt_matches_finite_differences(kinds):
     n_in = D
     for kind in kinds:
         p = cells.init(kind, n_in, H, rng)
-        for k in p:
+        for k in cells.arrays(p):
             if k.startswith("b"):
                 p[k] += 0.2
         layers.append((kind, p))
@@ -216,10 +293,10 @@ def test_float32_is_preserved_end_to_end(kind, init_opts, fwd_opts):
     dx, ds0, g = sequence.backward(np.ones_like(hs), cache)
     assert hs.dtype == dx.dtype == np.float32
     assert all(v.dtype == np.float32 for v in g.values())
-    p64 = {k: v.astype(np.float64) for k, v in p.items()}
+    p64 = {**p, **{k: v.astype(np.float64) for k, v in cells.arrays(p).items()}}
     hs64, c64 = sequence.forward(kind, x.astype(np.float64), p64, **fwd_opts)
     assert np.allclose(hs, hs64, atol=1e-5)
-    assert all(np.allclose(g[k], sequence.backward(np.ones_like(hs64), c64)[2][k], atol=1e-4) for k in p)
+    assert all(np.allclose(g[k], sequence.backward(np.ones_like(hs64), c64)[2][k], atol=1e-4) for k in cells.arrays(p))
 
 
 def test_forward_rejects_bad_input():
@@ -248,3 +325,20 @@ def test_forward_rejects_bad_input():
         sequence.truncated_backward(np.zeros_like(hs), cache, 0, 2)
     with pytest.raises(ValueError, match="layers"):
         sequence.stacked_forward([], np.zeros((2, 1, 3)))
+
+
+def test_truncated_benchmark_runs_at_tiny_sizes():
+    """benchmarks/truncated_bptt.py's code paths (no timing is asserted here)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "truncated_bptt.py"
+    spec = importlib.util.spec_from_file_location("bench_truncated_bptt", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    rows = bench.measure(lengths=(6, 12), settings=((1, 3), (3, 3)), B=2, D=3, H=4, rounds=2,
+                         min_seconds=0.0)
+    assert len(rows) == 4 and all(r["median_us"] > 0 and r["worst_us"] >= r["median_us"] for r in rows)
+    table = bench.markdown(rows, "rnn", 2, 3, 4)
+    assert table.count("\n| ") == 1 + 2                  # header + one line per length
+    assert "k1 = 1, k2 = 3: median per step at T = 12 over T = 6" in table

@@ -147,3 +147,20 @@ def test_cho_gru_differs_from_torch_which_is_why_it_is_refused():
     assert np.max(np.abs(hs_cho - t_hs.numpy())) > 1e-3
     with pytest.raises(ValueError, match="after the recurrent product"):
         interop.to_torch("gru", cho)
+
+
+def test_carried_activation_runs_in_torch_with_the_nonlinearity_interop_names():
+    """cells.init(..., activation="relu") -> nn.RNN(nonlinearity=interop.nonlinearity(params)),
+    and back with the module's own nonlinearity: the same states both ways."""
+    rng = np.random.default_rng(15)
+    params = cells.init("rnn", D, H, rng, activation="relu")
+    module = torch_module("rnn", np.float64, interop.nonlinearity(params))
+    load(module, interop.to_torch("rnn", params))
+    x = rng.standard_normal((T, B, D))
+    hs, _ = sequence.forward("rnn", x, params)
+    with torch.no_grad():
+        t_hs, _ = module(torch.from_numpy(x))
+    assert_close(hs, t_hs.numpy(), np.float64, "hs (relu)")
+    back = interop.from_torch("rnn", module.state_dict(), nonlinearity=module.nonlinearity)
+    assert back["activation"] == "relu"
+    assert_close(sequence.forward("rnn", x, back)[0], t_hs.numpy(), np.float64, "hs (relu, back)")

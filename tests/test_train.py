@@ -117,3 +117,15 @@ def test_finished_progress_bar_shows_count_and_loss_but_no_timing(capsys):
     final = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
     assert "30/30" in final and "loss=" in final
     assert "it/s" not in final and "s/it" not in final and "<" not in final
+
+
+def test_eval_every_without_evaluate_is_refused_not_ignored():
+    def ok(p, batch):
+        return 0.0, {"w": np.zeros(3)}
+
+    with pytest.raises(ValueError, match="eval_every: expected None without an evaluate function"):
+        train.fit(ok, {"w": np.zeros(3)}, optim.SGD(), lambda rng: None, 3, eval_every=1, progress=False)
+    with pytest.raises(TypeError, match="evaluate: expected a function"):
+        train.fit(ok, {"w": np.zeros(3)}, optim.SGD(), lambda rng: None, 3, evaluate=3, progress=False)
+    with pytest.raises(ValueError, match="clip_norm: expected a finite number > 0"):
+        train.fit(ok, {"w": np.zeros(3)}, optim.SGD(), lambda rng: None, 3, clip_norm=-1.0, progress=False)

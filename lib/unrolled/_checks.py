@@ -10,6 +10,20 @@ import numpy as np
 
 FLOATS = (np.float32, np.float64)
 
+#: The one entry of a parameter dict that is a setting, not an array: an RNN's
+#: activation, ``p["activation"] = "relu"`` (see :mod:`unrolled.cells`). Code that
+#: updates or differentiates parameters (optim, gradcheck) skips it.
+SETTING = "activation"
+
+
+def arrays(d) -> dict:
+    """``d`` without its setting: the entries to update, differentiate or count.
+
+    Only a string under the key ``"activation"`` is a setting; anything else
+    under that key stays, so it is checked (and refused) like any other array.
+    """
+    return {k: v for k, v in d.items() if not (k == SETTING and isinstance(v, str))}
+
 
 def array(name: str, a, ndim: int | tuple[int, ...] | None = None, finite: bool = True) -> np.ndarray:
     """Return ``a`` as a float array; check its rank and that it holds no NaN/inf."""

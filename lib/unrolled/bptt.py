@@ -117,6 +117,7 @@ def lm_forward(x, targets, params, h0=None, untied=None):
     """
     _check_lm(x, targets, params, h0)
     T, B, _ = x.shape
+    _check_untied(untied, params, T)
     H = params["W_hh"].shape[0]
     h = np.zeros((B, H), dtype=x.dtype) if h0 is None else h0
     cache = {"x": x, "targets": targets, "params": params, "h0": h,
@@ -134,6 +135,25 @@ def lm_forward(x, targets, params, h0=None, untied=None):
     for key in ("hs", "ps", "losses"):
         cache[key] = np.array(cache[key])
     return cache["losses"].sum(), cache
+
+
+def _check_untied(untied, params, T):
+    """``untied``: None or {t: {key: array}} with t a step in [0, T) and keys/shapes of ``params``."""
+    if untied is None:
+        return
+    if not isinstance(untied, dict):
+        raise TypeError(f"untied: expected a dict {{t: {{key: array}}}}, got {type(untied).__name__}")
+    for t, copies in untied.items():
+        if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or not 0 <= t < T:
+            raise ValueError(f"untied: expected steps t in [0, {T}) (code indices), got {t!r}")
+        if not isinstance(copies, dict):
+            raise TypeError(f"untied[{t}]: expected a dict of weight copies, got {type(copies).__name__}")
+        for key, value in copies.items():
+            if key not in params:
+                raise ValueError(f"untied[{t}]: expected keys of params {LM_KEYS}, got {key!r}")
+            if np.shape(value) != params[key].shape:
+                raise ValueError(f"untied[{t}][{key!r}]: expected shape {params[key].shape}, "
+                                 f"got {np.shape(value)}")
 
 
 def h_prev(cache, t):
@@ -394,6 +414,10 @@ def input_weight_gradient_by_lag(cache, k1=None, k2=None):
     below k2, and every lag from k2 on is exactly zero. Returns (T, H, D);
     summed over lags it is the (truncated) W_hx gradient.
     """
+    if (k1 is None) != (k2 is None):
+        raise ValueError(f"k1, k2: expected both (truncated) or neither (full BPTT), got k1={k1!r}, k2={k2!r}")
+    if k1 is not None:
+        _check_window(k1, k2)
     dl = immediate_state_gradients(cache)
     W_hh, hs, x = cache["params"]["W_hh"], cache["hs"], cache["x"]
     T = len(dl)
@@ -402,7 +426,6 @@ def input_weight_gradient_by_lag(cache, k1=None, k2=None):
         if k1 is None:
             first = 0
         else:
-            _check_window(k1, k2)
             e = min((t // k1 + 1) * k1 - 1, T - 1)   # the end of t's chunk
             first = max(e - k2 + 1, 0)
         g = dl[t]

@@ -30,6 +30,22 @@ constants) so it is made once per sequence, not once per step; and ``*_step_back
 
 Shapes: ``x`` is ``(B, D)``, a state ``h`` is ``(B, H)`` (the LSTM's state is the
 pair ``(h, c)``), weights are ``(rows, D)`` / ``(rows, H)`` as in the equations.
+
+What the parameters carry besides weights. A GRU's convention is read off its
+keys (``b_x``, ``b_h``: reset after; ``b``: Cho). An RNN's activation f is
+carried the same way, by the parameters, when it is chosen at
+``init("rnn", ..., activation="relu")``: the dict then holds the setting
+``p["activation"] = "relu"`` (a string, the only entry that is not an array),
+and every function that runs the cell (``step``, ``rnn_step``,
+``sequence.forward`` and its stacked and bidirectional wrappers, the backward
+passes through the cache, ``interop.to_torch``) runs that f; an explicit
+``activation=`` argument that names another f is a ValueError. Parameters
+without the entry (``init`` without ``activation``, or a dict written by hand)
+leave the choice to the call: ``activation=`` there, tanh by default.
+Gradients have no entry for the setting: ``grads`` has the keys of the arrays
+(:func:`arrays`), and ``optim``, ``gradcheck`` and :func:`count_params` skip it.
+Code that loops over a parameter dict and needs arrays loops over
+``cells.arrays(p)``; a copy ``{**p}`` keeps the setting.
 """
 from __future__ import annotations
 
@@ -40,6 +56,9 @@ from .activations import UNCHECKED, _derivative
 from .activations import _sigmoid as sigmoid
 
 KINDS = ("rnn", "gated", "lstm", "gru")
+ACTIVATIONS = ("tanh", "sigmoid", "relu", "linear")
+#: The one setting a parameter dict may carry besides arrays (RNN only); see the module docstring.
+SETTING = _checks.SETTING
 SCHEMES = ("uniform", "orthogonal", "identity")
 BLOCKS = {"rnn": 1, "gated": 2, "lstm": 4, "gru": 3}
 
@@ -358,7 +377,14 @@ def check_params(kind: str, p, n_in: int | None = None, name: str = "p") -> tupl
     if not isinstance(p, dict):
         raise TypeError(f"{name}: expected a dict of arrays, got {type(p).__name__}")
     cell = _cell(kind, p)
-    _checks.params(name, p, cell.keys)
+    _checks.params(name, p, cell.keys + ((SETTING,) if SETTING in p else ()))
+    if SETTING in p:
+        if kind != "rnn":
+            raise ValueError(f"{name}[{SETTING!r}]: expected no activation entry for kind {kind!r} "
+                             f"(its gates fix its nonlinearities), got {p[SETTING]!r}")
+        if not isinstance(p[SETTING], str) or p[SETTING] not in ACTIVATIONS:
+            raise ValueError(f"{name}[{SETTING!r}]: expected one of {list(ACTIVATIONS)}, "
+                             f"got {p[SETTING]!r}")
     for k in cell.keys:
         p_k = p[k]
         if not isinstance(p_k, np.ndarray) or p_k.dtype not in _checks.FLOATS:
@@ -397,12 +423,46 @@ def check_params(kind: str, p, n_in: int | None = None, name: str = "p") -> tupl
 # Textbook step functions: step and step_backward for every kind
 # --------------------------------------------------------------------------
 
-def _core_args(kind, activation):
-    return {"activation": activation} if kind == "rnn" else {}
+def _core_args(kind, p, activation=None, name="p") -> dict:
+    """The keyword arguments of ``kind``'s core: ``{"activation": f}`` for the RNN, ``{}`` otherwise.
+
+    f is the activation the parameters carry (``p["activation"]``), else the
+    ``activation`` argument, else tanh. An argument that contradicts the
+    parameters, or any activation for a gated kind, is a ValueError.
+    """
+    if activation is not None:
+        _checks.choice("activation", activation, ACTIVATIONS)
+        if kind != "rnn":
+            raise ValueError(f"activation: expected None for kind {kind!r} (only the 'rnn' cell has "
+                             f"a choice of activation; the gates fix the others'), got {activation!r}")
+    if kind != "rnn":
+        return {}
+    carried = p.get(SETTING)
+    if carried is not None and activation is not None and activation != carried:
+        raise ValueError(f"activation: expected {carried!r}, the activation {name} was made with "
+                         f"({name}[{SETTING!r}]), or no activation argument; got {activation!r}")
+    return {"activation": carried or activation or "tanh"}
 
 
-def step(kind, x, state, p, activation="tanh"):
-    """One time step: ``(state, cache)``. ``state`` is ``h`` (B, H), or ``(h, c)`` for the LSTM."""
+def arrays(p) -> dict:
+    """The arrays of a parameter dict: ``p`` without an RNN's ``"activation"`` setting.
+
+    Loop over these, not over ``p``, where every entry must be an array:
+    ``for k, W in cells.arrays(p).items(): W -= lr * grads[k]``.
+    """
+    if not isinstance(p, dict):
+        raise TypeError(f"p: expected a dict of arrays, got {type(p).__name__}")
+    if SETTING in p and not (isinstance(p[SETTING], str) and p[SETTING] in ACTIVATIONS):
+        raise ValueError(f"p[{SETTING!r}]: expected one of {list(ACTIVATIONS)}, got {p[SETTING]!r}")
+    return _checks.arrays(p)
+
+
+def step(kind, x, state, p, activation=None):
+    """One time step: ``(state, cache)``. ``state`` is ``h`` (B, H), or ``(h, c)`` for the LSTM.
+
+    ``activation``: the RNN's f when ``p`` does not carry one (tanh if None);
+    it must agree with ``p["activation"]`` when ``p`` does.
+    """
     return _step(kind, x, state, p, activation, "state")
 
 
@@ -412,11 +472,9 @@ def _step(kind, x, state, p, activation, state_name):
     if x.shape[1] != D:
         raise ValueError(f"x: expected {D} input features to match p's input weight, got shape {x.shape}")
     _check_state(kind, state, x.shape[0], H, name=state_name)
-    if kind == "rnn":
-        _checks.choice("activation", activation, ("tanh", "sigmoid", "relu", "linear"))
+    core_args = _core_args(kind, p, activation)
     cell = _cell(kind, p)
-    state, core = cell.core(cell.project(x, p), state, _prepared(p, cell),
-                            **_core_args(kind, activation))
+    state, core = cell.core(cell.project(x, p), state, _prepared(p, cell), **core_args)
     return state, (cell, x, p, core)
 
 
@@ -433,24 +491,25 @@ def _hidden(cell, p):
     return p["W_hh"].shape[1] if cell.kind in ("rnn", "gated") else p["W_h"].shape[1]
 
 
-def rnn_step(x, h_prev, p, activation="tanh"):
-    """h_t = f(W_hx x_t + W_hh h_{t-1} + b_h); returns (h, cache)."""
+def rnn_step(x, h_prev, p, activation=None):
+    """h_t = f(W_hx x_t + W_hh h_{t-1} + b_h); returns (h, cache). f: ``p["activation"]``, else
+    ``activation``, else tanh."""
     return _step("rnn", x, h_prev, p, activation, "h_prev")
 
 
 def gated_step(x, h_prev, p):
     """000 eqs 23-24; returns (h, cache)."""
-    return _step("gated", x, h_prev, p, "tanh", "h_prev")
+    return _step("gated", x, h_prev, p, None, "h_prev")
 
 
 def lstm_step(x, state, p):
     """``state = (h_prev, c_prev)``; returns ((h, c), cache)."""
-    return _step("lstm", x, state, p, "tanh", "state")
+    return _step("lstm", x, state, p, None, "state")
 
 
 def gru_step(x, h_prev, p):
     """Either GRU convention, read off ``p``; returns (h, cache)."""
-    return _step("gru", x, h_prev, p, "tanh", "h_prev")
+    return _step("gru", x, h_prev, p, None, "h_prev")
 
 
 rnn_step_backward = gated_step_backward = lstm_step_backward = gru_step_backward = step_backward
@@ -505,7 +564,7 @@ def scale_to_radius(W, radius):
 
 
 def init(kind, n_in, n_hidden, rng, *, scheme="uniform", radius=None, forget_bias=0.0,
-         reset_after=True, activation="tanh", dtype=np.float64):
+         reset_after=None, activation=None, dtype=np.float64):
     """Parameters for a cell of ``kind`` with ``n_in`` inputs and ``n_hidden`` units.
 
     scheme
@@ -518,23 +577,43 @@ def init(kind, n_in, n_hidden, rng, *, scheme="uniform", radius=None, forget_bia
     forget_bias
         Added to the LSTM's forget-gate bias (1.0 is a common choice: remember by default).
     reset_after
-        GRU convention: True for PyTorch's (two bias vectors), False for Cho et al. 2014 (one).
+        GRU only: True (the default) for PyTorch's convention (two bias vectors),
+        False for Cho et al. 2014 (one).
     activation
-        Accepted for symmetry with :func:`step`; the RNN's activation is chosen when it runs.
+        RNN only: ``"tanh"``, ``"sigmoid"``, ``"relu"`` or ``"linear"``, stored as
+        ``p["activation"]`` and run by every function that runs the cell (see the
+        module docstring). None (the default) stores nothing: the call that runs
+        the cell chooses (tanh unless it says otherwise).
+
+    Options that mean nothing for ``kind`` (``forget_bias`` without an LSTM,
+    ``reset_after`` without a GRU, ``activation`` without an RNN) are refused.
     """
     _checks.choice("kind", kind, KINDS)
     D = _checks.positive_int("n_in", n_in)
     H = _checks.positive_int("n_hidden", n_hidden)
     _check_rng(rng)
     _checks.choice("scheme", scheme, SCHEMES)
-    _checks.choice("activation", activation, ("tanh", "sigmoid", "relu", "linear"))
+    if activation is not None:
+        _checks.choice("activation", activation, ACTIVATIONS)
+        if kind != "rnn":
+            raise ValueError(f"activation: expected None for kind {kind!r} (only the 'rnn' cell has "
+                             f"a choice of activation), got {activation!r}")
+    if reset_after is not None:
+        if not isinstance(reset_after, (bool, np.bool_)):
+            raise TypeError(f"reset_after: expected True or False, got {reset_after!r}")
+        if kind != "gru":
+            raise ValueError(f"reset_after: expected None for kind {kind!r} (a GRU convention), "
+                             f"got {reset_after!r}")
     if np.dtype(dtype) not in _checks.FLOATS:
         raise TypeError(f"dtype: expected float32 or float64, got {np.dtype(dtype)}")
-    if radius is not None and not (np.isfinite(radius) and radius > 0):
-        raise ValueError(f"radius: expected a positive finite number, got {radius!r}")
+    if radius is not None:
+        _checks.positive_number("radius", radius)
+    if isinstance(forget_bias, bool) or not isinstance(forget_bias, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(forget_bias):
+        raise ValueError(f"forget_bias: expected a finite number, got {forget_bias!r}")
     if kind != "lstm" and forget_bias != 0.0:
-        raise ValueError(f"forget_bias: only an LSTM has a forget gate, "
-                         f"got forget_bias={forget_bias} for kind {kind!r}")
+        raise ValueError(f"forget_bias: expected 0 for kind {kind!r} (only an LSTM has a forget gate), "
+                         f"got {forget_bias}")
     k = 1.0 / np.sqrt(H)
 
     def uniform(*shape):
@@ -561,13 +640,16 @@ def init(kind, n_in, n_hidden, rng, *, scheme="uniform", radius=None, forget_bia
     else:
         p = {"W_x": uniform(n_blocks * H, D),
              "W_h": np.concatenate([recurrent() for _ in range(n_blocks)], axis=0)}
-        if kind == "gru" and reset_after:
+        if kind == "gru" and reset_after is not False:
             p["b_x"], p["b_h"] = bias(n_blocks * H), bias(n_blocks * H)
         else:
             p["b"] = bias(n_blocks * H)
         if kind == "lstm":
             p["b"][H:2 * H] += forget_bias
-    return {name: np.ascontiguousarray(a, dtype=dtype) for name, a in p.items()}
+    p = {name: np.ascontiguousarray(a, dtype=dtype) for name, a in p.items()}
+    if activation is not None:
+        p[SETTING] = activation
+    return p
 
 
 def _check_rng(rng):
@@ -576,8 +658,8 @@ def _check_rng(rng):
 
 
 def count_params(p) -> int:
-    """Number of scalar parameters in a parameter dict."""
-    if not isinstance(p, dict) or not all(isinstance(a, np.ndarray) for a in p.values()):
+    """Number of scalar parameters in a parameter dict (the ``"activation"`` setting is not one)."""
+    if not isinstance(p, dict) or not all(isinstance(a, np.ndarray) for a in _checks.arrays(p).values()):
         raise TypeError(f"p: expected a dict of numpy arrays, got {type(p).__name__}"
                         + (f" holding {sorted({type(a).__name__ for a in p.values()})}" if isinstance(p, dict) else ""))
-    return int(sum(a.size for a in p.values()))
+    return int(sum(a.size for a in _checks.arrays(p).values()))

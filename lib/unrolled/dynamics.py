@@ -129,12 +129,18 @@ def non_normal_matrix(n: int, radius: float, rng: np.random.Generator,
 
 
 def matrix_with_radius(n: int, radius: float, rng: np.random.Generator,
-                       kind: str = "normal", coupling: float = 2.0) -> np.ndarray:
-    """``normal_matrix`` or ``non_normal_matrix`` by name (``kind`` = "normal" | "non-normal")."""
+                       kind: str = "normal", coupling: float | None = None) -> np.ndarray:
+    """``normal_matrix`` or ``non_normal_matrix`` by name (``kind`` = "normal" | "non-normal").
+
+    ``coupling`` (non-normal only; default 2.0) is refused for a normal matrix, which has none.
+    """
     _checks.choice("kind", kind, {"normal", "non-normal"})
     if kind == "normal":
+        if coupling is not None:
+            raise ValueError(f"coupling: expected None for a normal matrix (only a non-normal one "
+                             f"has an upper part), got {coupling!r}")
         return normal_matrix(n, radius, rng)
-    return non_normal_matrix(n, radius, rng, coupling)
+    return non_normal_matrix(n, radius, rng, 2.0 if coupling is None else coupling)
 
 
 def matrix_with_singular_values(singular_values, rng: np.random.Generator) -> np.ndarray:
@@ -304,7 +310,7 @@ def single_neuron_input_gradient(activation: str, w_hh: float, w_hx: float, b: f
 
 def deep_net_log_gradient_norms(h0, weights, activation: str = "tanh",
                                 connection: str = "plain", gate_weights=None,
-                                gate_bias: float = -2.0) -> np.ndarray:
+                                gate_bias: float | None = None) -> np.ndarray:
     """``log10 ||dh_L/dh_l||_2`` for ``l = L, L-1, .., 0`` in an ``L``-layer feed-forward net.
 
     ``connection`` chooses the layer map (``weights`` is a list of ``(H, H)``):
@@ -316,7 +322,8 @@ def deep_net_log_gradient_norms(h0, weights, activation: str = "tanh",
       ``diag(g f') W_l + diag(1 - g) + diag((f(W_l h) - h) g (1 - g)) G_l`` (Highway)
 
     The identity term is the path along which the gradient is carried unchanged.
-    Index 0 of the result is lag 0 (``log10 ||I|| = 0``).
+    Index 0 of the result is lag 0 (``log10 ||I|| = 0``). ``gate_weights`` and
+    ``gate_bias`` (default -2.0) belong to the highway net and are refused for the others.
     """
     _checks.choice("connection", connection, {"plain", "residual", "highway"})
     _checks.choice("activation", activation, set(NAMES))
@@ -329,6 +336,12 @@ def deep_net_log_gradient_norms(h0, weights, activation: str = "tanh",
         if gate_weights is None or len(gate_weights) != len(weights):
             raise ValueError("gate_weights: expected one (H, H) matrix per layer for a highway net")
         gate_weights = [_square(f"gate_weights[{i}]", G) for i, G in enumerate(gate_weights)]
+        gate_bias = -2.0 if gate_bias is None else gate_bias
+    elif gate_weights is not None or gate_bias is not None:
+        raise ValueError(f"gate_weights, gate_bias: expected None for a {connection} net (only a "
+                         f"highway net has gates), got {'gate_weights' if gate_weights is not None else ''}"
+                         f"{' and ' if gate_weights is not None and gate_bias is not None else ''}"
+                         f"{f'gate_bias={gate_bias!r}' if gate_bias is not None else ''}")
     f, sig = get(activation), get("sigmoid")
     jacobians = []
     for i, Wl in enumerate(weights):

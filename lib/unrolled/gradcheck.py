@@ -73,19 +73,21 @@ def check_gradients(loss_fn: Callable[[dict], float], params: dict, grads: dict,
                     eps: float = 1e-5) -> dict[str, dict[str, float]]:
     """Check every analytic gradient in ``grads`` against finite differences of ``loss_fn(params)``.
 
-    Returns ``{name: {"norm": relative_error, "max": max_relative_error}}`` for every key.
+    Returns ``{name: {"norm": relative_error, "max": max_relative_error}}`` for every
+    array of ``params`` (an RNN's ``"activation"`` setting is not one: skipped).
     """
     if not callable(loss_fn):
         raise TypeError(f"loss_fn: expected a function of params returning the loss, got {type(loss_fn).__name__}")
     if not isinstance(params, dict) or not isinstance(grads, dict):
         raise TypeError(f"params, grads: expected dicts of arrays, got {type(params).__name__}, {type(grads).__name__}")
-    if set(params) != set(grads):
-        raise ValueError(f"grads: expected the keys of params {sorted(params)}, got {sorted(grads)}")
-    for name in params:
+    arrays = _checks.arrays(params)
+    if set(arrays) != set(grads):
+        raise ValueError(f"grads: expected the keys of params {sorted(arrays)}, got {sorted(grads)}")
+    for name in arrays:
         _checks.array(f"params[{name!r}]", params[name])
         _checks.array(f"grads[{name!r}]", grads[name])
     report = {}
-    for name, x in params.items():
+    for name, x in arrays.items():
         _checks.shape(f"grads[{name!r}]", np.asarray(grads[name]), x.shape)
         num = numerical_gradient(lambda: loss_fn(params), x, eps)
         report[name] = {"norm": relative_error(grads[name], num), "max": max_relative_error(grads[name], num)}

@@ -25,6 +25,8 @@ import itertools
 
 import numpy as np
 
+from . import _checks
+
 # --------------------------------------------------------------------------
 # The lecture's example: "John hit the ball" (note 002, POS toy example)
 # --------------------------------------------------------------------------
@@ -63,6 +65,11 @@ def lecture_hmm() -> dict:
 
 def encode(words, vocabulary=WORDS) -> np.ndarray:
     """Word strings -> indices into ``vocabulary`` (ValueError for an unknown word)."""
+    vocabulary = _words("vocabulary", vocabulary)
+    if len(set(vocabulary)) != len(vocabulary):
+        twice = sorted({w for w in vocabulary if vocabulary.count(w) > 1})
+        raise ValueError(f"vocabulary: expected distinct words, got {twice} more than once")
+    words = _words("words", words)
     index = {w: k for k, w in enumerate(vocabulary)}
     unknown = [w for w in words if w not in index]
     if unknown:
@@ -70,12 +77,22 @@ def encode(words, vocabulary=WORDS) -> np.ndarray:
     return np.array([index[w] for w in words], dtype=int)
 
 
+def _words(name, words) -> list:
+    """A non-empty list or tuple of strings, as a list."""
+    if not isinstance(words, (list, tuple)):
+        raise TypeError(f"{name}: expected a list of words (strings), got {type(words).__name__}")
+    if not words:
+        raise ValueError(f"{name}: expected at least one word, got an empty {type(words).__name__}")
+    odd = [w for w in words if not isinstance(w, str)]
+    if odd:
+        raise TypeError(f"{name}: expected words as strings, got {odd[0]!r} ({type(odd[0]).__name__})")
+    return list(words)
+
+
 def one_hot(obs, V: int) -> np.ndarray:
     """Indices of shape ``(T,)`` or ``(T, B)`` -> one-hot vectors ``(..., V)``."""
-    obs = np.asarray(obs)
-    if obs.size and (obs.min() < 0 or obs.max() >= V):
-        raise ValueError(f"obs: expected indices in [0, {V}), got values in [{obs.min()}, {obs.max()}]")
-    return np.eye(V)[obs]
+    V = _checks.positive_int("V", V)
+    return np.eye(V)[_indices("obs", obs, V)]
 
 
 def tempered(P, beta: float, axis: int = 1) -> np.ndarray:
@@ -87,9 +104,12 @@ def tempered(P, beta: float, axis: int = 1) -> np.ndarray:
     entry. Computed in the log domain, so large ``beta`` does not overflow.
     Zero entries stay zero for ``beta > 0``.
     """
-    P = np.asarray(P, dtype=float)
-    if not np.isfinite(beta) or beta < 0:
-        raise ValueError(f"beta: expected a finite number >= 0, got {beta}")
+    if isinstance(axis, bool) or axis not in (0, 1):
+        raise ValueError(f"axis: expected 0 (columns are distributions) or 1 (rows), got {axis!r}")
+    P = _stochastic("P", P, axis=axis)
+    if isinstance(beta, bool) or not isinstance(beta, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(beta) or beta < 0:
+        raise ValueError(f"beta: expected a finite number >= 0, got {beta!r}")
     with np.errstate(divide="ignore"):
         logP = np.log(P)
     if beta == 0:
@@ -110,11 +130,14 @@ def _stochastic(name: str, P, axis: int, ndim: int = 2) -> np.ndarray:
     P = P.astype(float)
     if P.ndim != ndim:
         raise ValueError(f"{name}: expected a {ndim}-d array, got shape {P.shape}")
+    if P.size == 0:
+        raise ValueError(f"{name}: expected at least one state, got shape {P.shape}")
     if not np.all(np.isfinite(P)) or np.any(P < 0):
-        raise ValueError(f"{name}: expected finite non-negative probabilities")
+        raise ValueError(f"{name}: expected finite non-negative probabilities, got "
+                         f"{'NaN or inf' if not np.all(np.isfinite(P)) else 'a negative entry'}")
     sums = P.sum(axis=axis)
     if not np.allclose(sums, 1.0, atol=1e-6):
-        what = "sum to 1" if ndim == 1 else ("rows" if axis == 1 else "columns") + " each summing to 1"
+        what = "sum to 1" if ndim == 1 else ("columns" if axis == 0 else "rows") + " each summing to 1"
         raise ValueError(f"{name}: expected {what}, got sums {np.round(sums, 6).tolist()}")
     return P
 
@@ -129,19 +152,34 @@ def _check(initial, A, E, obs):
         raise ValueError(f"A: expected shape ({N}, {N}) to match E's {N} states, got {A.shape}")
     if initial.shape != (N,):
         raise ValueError(f"initial: expected shape ({N},), got {initial.shape}")
-    obs = np.asarray(obs)
-    if obs.dtype.kind not in "iu":
-        raise TypeError(f"obs: expected integer word indices, got dtype {obs.dtype}")
-    if obs.ndim not in (1, 2) or obs.shape[0] == 0:
-        raise ValueError(f"obs: expected shape (T,) or (T, B) with T >= 1, got {obs.shape}")
-    if obs.min() < 0 or obs.max() >= V:
-        raise ValueError(f"obs: expected indices in [0, {V}), got values in [{obs.min()}, {obs.max()}]")
+    obs = _indices("obs", obs, V)
     single = obs.ndim == 1
     return initial, A, E, (obs[:, None] if single else obs), single
 
 
+def _indices(name, obs, V, ndim=(1, 2)):
+    """Word indices in [0, V): a sequence ``(T,)`` or a batch ``(T, B)``, not empty."""
+    if not isinstance(obs, (np.ndarray, list, tuple, int, np.integer)) or isinstance(obs, bool):
+        raise TypeError(f"{name}: expected integer word indices, got {type(obs).__name__}")
+    obs = np.asarray(obs)
+    shapes = " or ".join({0: "()", 1: "(T,)", 2: "(T, B)"}[n] for n in ndim)
+    if obs.ndim not in ndim:
+        raise ValueError(f"{name}: expected word indices of shape {shapes}, got shape {obs.shape}")
+    if obs.ndim and obs.shape[0] == 0:
+        raise ValueError(f"{name}: expected at least one observation (T >= 1), got an empty "
+                         f"sequence of shape {obs.shape}")
+    if obs.ndim == 2 and obs.shape[1] == 0:
+        raise ValueError(f"{name}: expected at least one sequence (B >= 1), got shape {obs.shape}")
+    if obs.dtype.kind not in "iu":
+        raise TypeError(f"{name}: expected integer word indices, got dtype {obs.dtype}")
+    if obs.min() < 0 or obs.max() >= V:
+        raise ValueError(f"{name}: expected indices in [0, {V}), got values in [{obs.min()}, {obs.max()}]")
+    return obs
+
+
 def _impossible(t: int):
-    raise ValueError(f"obs: the observations have probability zero under this HMM (first at t={t + 1})")
+    raise ValueError(f"obs: expected observations this HMM can produce, got a sequence of probability zero "
+                     f"under this HMM (first at t={t + 1})")
 
 
 def _log(P):
@@ -199,11 +237,35 @@ def forward_step(belief, A, E, x: int | np.ndarray):
     belief: ``(N,)`` or ``(B, N)``, P(Y_{t-1} | x_1..x_{t-1}); x: word index (or ``(B,)``).
     Returns ``(belief_new, c)``.
     """
+    belief, A, E, x = _check_step(belief, A, E, x)
     joint = (belief @ A) * E[:, x].T
     c = joint.sum(axis=-1)
     if np.any(c <= 0):
-        raise ValueError("x: this word has probability zero after the given belief")
+        raise ValueError("x: expected a word of probability > 0 after the given belief, got probability zero")
     return joint / c[..., None], c
+
+
+def _check_step(belief, A, E, x):
+    """One filter step's arguments: a belief (N,) or (B, N), the HMM, a word (or (B,) words)."""
+    A = _stochastic("A", A, axis=1)
+    E = _stochastic("E", E, axis=1)
+    N, V = E.shape
+    if A.shape != (N, N):
+        raise ValueError(f"A: expected shape ({N}, {N}) to match E's {N} states, got {A.shape}")
+    belief = _distributions("belief", belief, N)
+    x = _indices("x", x, V, ndim=(belief.ndim - 1,))
+    if belief.ndim == 2 and x.shape != belief.shape[:1]:
+        raise ValueError(f"x: expected one word per belief, shape ({belief.shape[0]},), got {x.shape}")
+    return belief, A, E, x
+
+
+def _distributions(name, p, N):
+    """``p`` of shape (N,) or (B, N): finite, non-negative, each summing to 1."""
+    p = _checks.array(name, p, ndim=(1, 2))
+    if p.shape[-1] != N or p.shape[0] == 0:
+        want = f"({N},) or (B, {N})"
+        raise ValueError(f"{name}: expected shape {want} for {N} states, got {p.shape}")
+    return _stochastic(name, p, axis=-1, ndim=p.ndim)
 
 
 def filter(initial, A, E, obs, domain: str = "linear"):
@@ -263,7 +325,10 @@ def backward_messages(initial, A, E, obs) -> np.ndarray:
 
     ``beta_T = 1``; ``beta_t[i] = sum_j A[i, j] E[j, x_{t+1}] beta_{t+1}[j]``,
     rescaled to sum to 1 at every step (the scale cancels in :func:`smooth`).
-    Returns ``(T, N)`` or ``(T, B, N)``.
+    Returns ``(T, N)`` or ``(T, B, N)``. The messages do not depend on
+    ``initial``; it is taken (and checked against ``A`` and ``E``) so that every
+    inference function has the same arguments, and :func:`smooth` combines them
+    with the filter, which does use it.
     """
     initial, A, E, obs, single = _check(initial, A, E, obs)
     T, B = obs.shape
@@ -343,19 +408,41 @@ def backtrace(back, v_last) -> np.ndarray:
     (or ``(B, N)``), the final Viterbi scores. ``y_T = argmax_j v_last[j]``,
     then ``y_{t-1} = back[t, y_t]`` for ``t = T..2``. Returns ``(T,)`` (or ``(T, B)``).
     """
-    back = np.asarray(back)
-    v_last = np.asarray(v_last)
+    back, v_last = _check_backtrace(back, v_last)
     single = back.ndim == 2
     if single:
         back, v_last = back[:, None], v_last[None]
-    if back.ndim != 3 or v_last.shape != back.shape[1:]:
-        raise ValueError(f"back, v_last: expected shapes (T, N) and (N,), got {back.shape} and {v_last.shape}")
     T, B, _ = back.shape
     path = np.empty((T, B), dtype=int)
     path[-1] = np.argmax(v_last, axis=1)
     for t in range(T - 1, 0, -1):
         path[t - 1] = back[t, np.arange(B), path[t]]
     return path[:, 0] if single else path
+
+
+def _check_backtrace(back, v_last):
+    """Back-pointers: integers in [0, N), (T, N) or (T, B, N); scores: no NaN, no +inf, one finite."""
+    if not isinstance(back, (np.ndarray, list, tuple)):
+        raise TypeError(f"back: expected an integer array of back-pointers, got {type(back).__name__}")
+    back = np.asarray(back)
+    if back.ndim not in (2, 3) or 0 in back.shape:
+        raise ValueError(f"back: expected a non-empty array of shape (T, N) or (T, B, N), got {back.shape}")
+    if back.dtype.kind not in "iu":
+        raise TypeError(f"back: expected integer back-pointers, got dtype {back.dtype}")
+    v_last = _checks.array("v_last", v_last, ndim=(1, 2), finite=False)
+    if v_last.shape != back.shape[1:]:
+        raise ValueError(f"back, v_last: expected shapes (T, N) and (N,) or (T, B, N) and (B, N), "
+                         f"got {back.shape} and {v_last.shape}")
+    N = back.shape[-1]
+    if back.min() < 0 or back.max() >= N:
+        raise ValueError(f"back: expected back-pointers in [0, {N}) (one of the N = {N} tags), "
+                         f"got values in [{back.min()}, {back.max()}]")
+    if np.any(np.isnan(v_last)) or np.any(v_last == np.inf):
+        raise ValueError("v_last: expected log-probabilities (finite or -inf), got NaN or +inf")
+    if np.any(np.all(np.isneginf(v_last), axis=-1)):
+        raise ValueError("v_last: expected at least one finite score per sequence, got only -inf "
+                         "(no path is possible)")
+    return back, v_last
 
 
 def enumerate_paths(initial, A, E, obs):
@@ -366,9 +453,10 @@ def enumerate_paths(initial, A, E, obs):
     note 002). Exponential in T: for checking the real algorithms on small
     examples only. ``obs`` must be 1-d. Returns ``(paths (N**T, T), log_joint (N**T,))``.
     """
+    shape = np.shape(obs)
     initial, A, E, obs, single = _check(initial, A, E, obs)
     if not single:
-        raise ValueError(f"obs: expected one sequence of shape (T,), got {obs.shape[::-1]}")
+        raise ValueError(f"obs: expected one sequence of shape (T,), got {shape}")
     obs = obs[:, 0]
     N, T = A.shape[0], len(obs)
     if N ** T > 2_000_000:
@@ -388,8 +476,7 @@ def sample(initial, A, E, T: int, rng: np.random.Generator, batch: int = 1):
     """
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng: expected np.random.Generator, got {type(rng).__name__}")
-    if int(T) != T or T < 1 or int(batch) != batch or batch < 1:
-        raise ValueError(f"T, batch: expected positive integers, got T={T}, batch={batch}")
+    T, batch = _checks.positive_int("T", T), _checks.positive_int("batch", batch)
     initial, A, E, _, _ = _check(initial, A, E, np.zeros(1, dtype=int))
 
     def draw(P):  # one categorical draw per row of P (batch, K)
@@ -410,16 +497,48 @@ def sample(initial, A, E, T: int, rng: np.random.Generator, batch: int = 1):
 # The HMM as an RNN (note 002, "Log belief propagation" and the POS example)
 # --------------------------------------------------------------------------
 
-def _check_UW(U, W, xs):
+def _check_UW(U, W, xs, name="xs", ndim=(2, 3)):
+    """The lecture's ``U`` (columns sum to 1), ``W`` (rows sum to 1) and one-hot inputs ``xs``."""
     U = _stochastic("U", U, axis=0)
     W = _stochastic("W", W, axis=1)
     N, V = W.shape
     if U.shape != (N, N):
         raise ValueError(f"U: expected shape ({N}, {N}) to match W's {N} tags, got {U.shape}")
-    xs = np.asarray(xs, dtype=float)
-    if xs.ndim not in (2, 3) or xs.shape[-1] != V:
-        raise ValueError(f"xs: expected one-hot inputs of shape (T, {V}) or (T, B, {V}), got {xs.shape}")
-    return U, W, xs
+    return U, W, _one_hot_rows(name, xs, V, ndim)
+
+
+def _one_hot_rows(name, xs, V, ndim):
+    """Inputs whose every row is a one-hot word vector of length V (one 1, the rest 0)."""
+    xs = _checks.array(name, xs, ndim=ndim)
+    lead = {1: "", 2: "(T, ", 3: "(T, B, "}
+    shapes = " or ".join(f"{lead[n]}{V})" if n > 1 else f"({V},)" for n in ndim)
+    if xs.shape[-1] != V or 0 in xs.shape:
+        raise ValueError(f"{name}: expected one-hot inputs of shape {shapes}, got {xs.shape}")
+    if not (np.all((xs == 0) | (xs == 1)) and np.all(xs.sum(axis=-1) == 1)):
+        sums = xs.sum(axis=-1)
+        bad = np.argwhere((sums != 1) | np.any((xs != 0) & (xs != 1), axis=-1))[0]
+        raise ValueError(f"{name}: expected one-hot rows (a single 1, the rest 0), got "
+                         f"{xs[tuple(bad)].tolist()} at index {tuple(int(i) for i in bad)}")
+    return xs
+
+
+def _check_state_step(h_prev, U, W, x, distribution=False):
+    """A step's state ``(N,)`` or ``(B, N)`` (finite; a distribution if asked) and one-hot ``x``."""
+    h_name = "h_prev"
+    U = _stochastic("U", U, axis=0)
+    W = _stochastic("W", W, axis=1)
+    N, V = W.shape
+    if U.shape != (N, N):
+        raise ValueError(f"U: expected shape ({N}, {N}) to match W's {N} tags, got {U.shape}")
+    h_prev = _checks.array(h_name, h_prev, ndim=(1, 2))
+    if h_prev.shape[-1] != N or h_prev.shape[0] == 0:
+        raise ValueError(f"{h_name}: expected shape ({N},) or (B, {N}) for {N} tags, got {h_prev.shape}")
+    if distribution:
+        _distributions(h_name, h_prev, N)
+    x = _one_hot_rows("x", x, V, ndim=(h_prev.ndim,))
+    if x.shape[:-1] != h_prev.shape[:-1]:
+        raise ValueError(f"x: expected one input per state, shape {h_prev.shape[:-1] + (V,)}, got {x.shape}")
+    return h_prev, U, W, x
 
 
 def g_lecture(xi) -> np.ndarray:
@@ -428,7 +547,10 @@ def g_lecture(xi) -> np.ndarray:
     Softmax ignores a constant added to every entry, so this equals
     ``softmax(xi)``: the "-1" is the constant left over from ``ln z ~ z - 1``.
     """
-    return _softmax(np.asarray(xi, dtype=float) - 1.0, axis=-1)
+    xi = _checks.array("xi", xi)
+    if xi.ndim == 0 or xi.shape[-1] == 0:
+        raise ValueError(f"xi: expected at least one entry along the last axis, got shape {xi.shape}")
+    return _softmax(xi - 1.0, axis=-1)
 
 
 def rnn_lecture_step(h_prev, U, W, x) -> np.ndarray:
@@ -438,6 +560,7 @@ def rnn_lecture_step(h_prev, U, W, x) -> np.ndarray:
     with ``ln z ~ z - 1`` applied to both terms (the constants are absorbed by
     the softmax). h_prev: ``(N,)`` or ``(B, N)``; x: ``(V,)`` or ``(B, V)``.
     """
+    h_prev, U, W, x = _check_state_step(h_prev, U, W, x)
     return g_lecture(h_prev @ U.T + x @ W.T)
 
 
@@ -447,7 +570,10 @@ def rnn_lecture(U, W, xs, h0=None) -> np.ndarray:
     ``h0`` defaults to zeros, as in the lecture. Returns ``hs`` ``(T, N)`` or ``(T, B, N)``.
     """
     U, W, xs = _check_UW(U, W, xs)
-    h = np.zeros(xs.shape[1:-1] + (U.shape[0],)) if h0 is None else np.asarray(h0, dtype=float)
+    shape = xs.shape[1:-1] + (U.shape[0],)
+    h = np.zeros(shape) if h0 is None else _checks.array("h0", h0)
+    if h.shape != shape:
+        raise ValueError(f"h0: expected shape {shape} (one state per sequence of xs), got {h.shape}")
     hs = []
     for x in xs:
         h = rnn_lecture_step(h, U, W, x)
@@ -463,8 +589,19 @@ def rnn_exact_step(h_prev, U, W, x) -> np.ndarray:
     The state ``h_t`` is the filtered posterior ``P(Y_t | x_1..x_t)``; the
     normaliser ``Z_t`` (the softmax's denominator) is ``P(x_t | x_1..x_{t-1})``.
     Note the logarithm of the product ``U h``, not ``(ln U) h``.
+    h_prev: ``(N,)`` or ``(B, N)``, a distribution over tags; x: one-hot ``(V,)`` or ``(B, V)``.
     """
-    return _softmax(_log(h_prev @ U.T) + _log(x @ W.T), axis=-1)
+    h_prev, U, W, x = _check_state_step(h_prev, U, W, x, distribution=True)
+    logits = _log(h_prev @ U.T) + _log(x @ W.T)
+    _check_possible("x", logits)
+    return _softmax(logits, axis=-1)
+
+
+def _check_possible(name, logits):
+    """Refuse a row whose every entry is ln 0: the word is impossible, its softmax would be NaN."""
+    if np.any(np.all(np.isneginf(logits), axis=-1)):
+        raise ValueError(f"{name}: expected a word of probability > 0 under the previous state, "
+                         f"got probability zero for every tag")
 
 
 def rnn_exact(U, W, xs, prior=None) -> np.ndarray:
@@ -476,11 +613,21 @@ def rnn_exact(U, W, xs, prior=None) -> np.ndarray:
     """
     U, W, xs = _check_UW(U, W, xs)
     N = U.shape[0]
-    prior = np.full(N, 1 / N) if prior is None else _stochastic("prior", prior, axis=0, ndim=1)
-    hs = [_softmax(_log(prior) + _log(xs[0] @ W.T), axis=-1)]
-    for x in xs[1:]:
-        hs.append(rnn_exact_step(hs[-1], U, W, x))
+    prior = np.full(N, 1 / N) if prior is None else _prior(prior, N)
+    hs = []
+    for t, x in enumerate(xs):
+        predicted = prior if t == 0 else hs[-1] @ U.T         # U h_{t-1}; the prior at t = 1
+        logits = _log(predicted) + _log(x @ W.T)               # as in rnn_exact_step
+        _check_possible("xs", logits)
+        hs.append(_softmax(logits, axis=-1))
     return np.stack(hs)
+
+
+def _prior(prior, N):
+    prior = _stochastic("prior", prior, axis=0, ndim=1)
+    if prior.shape != (N,):
+        raise ValueError(f"prior: expected shape ({N},) for {N} tags, got {prior.shape}")
+    return prior
 
 
 def rnn_loglinear(U, W, xs, prior=None) -> np.ndarray:
@@ -495,12 +642,14 @@ def rnn_loglinear(U, W, xs, prior=None) -> np.ndarray:
     """
     U, W, xs = _check_UW(U, W, xs)
     if np.any(U <= 0):
-        raise ValueError("U: expected every entry > 0 (ln U must be finite)")
+        raise ValueError("U: expected every entry > 0 (ln U must be finite), got a zero")
     N = U.shape[0]
-    prior = np.full(N, 1 / N) if prior is None else _stochastic("prior", prior, axis=0, ndim=1)
+    prior = np.full(N, 1 / N) if prior is None else _prior(prior, N)
     logU = np.log(U)
     # (ln W) x_t picks column x_t of ln W; written ln(W x_t) so a zero in W is no 0 * inf
-    hs = [_softmax(_log(prior) + _log(xs[0] @ W.T), axis=-1)]
-    for x in xs[1:]:
-        hs.append(_softmax(hs[-1] @ logU.T + _log(x @ W.T), axis=-1))
+    hs = []
+    for t, x in enumerate(xs):
+        logits = (_log(prior) if t == 0 else hs[-1] @ logU.T) + _log(x @ W.T)
+        _check_possible("xs", logits)
+        hs.append(_softmax(logits, axis=-1))
     return np.stack(hs)

@@ -22,6 +22,15 @@ kind       ours                         PyTorch (``*_l0``)
            ``b_h (3H,)``                ``bias_hh (3H,)``
 =========  ===========================  =====================================
 
+The plain RNN's nonlinearity is an argument of the module, not a tensor:
+``torch.nn.RNN(D, H, nonlinearity="tanh")`` or ``"relu"``, nothing else. Our
+RNN parameters carry theirs when it was chosen at ``cells.init(...,
+activation=...)`` (``params["activation"]``; without it the RNN runs tanh
+unless a call says otherwise). :func:`nonlinearity` gives the value to pass
+to ``torch.nn.RNN``; :func:`to_torch` refuses an RNN whose activation PyTorch
+does not offer (sigmoid, linear), since the module would compute a different
+function; :func:`from_torch` takes the module's ``nonlinearity`` and stores it.
+
 The GRU keeps both biases because they are not interchangeable: in
 ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))`` the reset gate multiplies
 ``b_hn`` but not ``b_in``. The Cho et al. (2014) GRU, with one bias ``b`` and
@@ -45,13 +54,16 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from . import cells
+from . import _checks, cells
 
 #: Number of stacked gate blocks per kind, in PyTorch's order.
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
 #: Our weight names for each kind: (input weight, recurrent weight).
 _WEIGHTS = {"rnn": ("W_hx", "W_hh"), "lstm": ("W_x", "W_h"), "gru": ("W_x", "W_h")}
+
+#: The activations ``torch.nn.RNN(nonlinearity=...)`` offers.
+TORCH_NONLINEARITIES = ("tanh", "relu")
 
 _CHO_REFUSAL = (
     "a GRU with the Cho et al. (2014) convention (one bias 'b', reset gate applied "
@@ -90,12 +102,14 @@ def to_torch(kind: str, params: Mapping, *, layer: int = 0, reverse: bool = Fals
     and ``lstm``, whose equations have one bias, ``bias_ih`` holds it and
     ``bias_hh`` is zero (PyTorch adds the two).
 
-    Note: ``torch.nn.RNN`` offers ``nonlinearity="tanh"`` or ``"relu"`` only;
-    the activation is an option of the forward pass, not a parameter, so it is
-    the caller's to match.
+    For ``rnn``, build the module with ``nonlinearity=nonlinearity(params)``:
+    ``torch.nn.RNN`` offers tanh and relu only, so parameters carrying
+    ``"sigmoid"`` or ``"linear"`` are refused (ValueError).
     """
     _check_kind(kind)
     params = _check_params(kind, params)
+    if kind == "rnn":
+        nonlinearity(params)                      # refuses what torch.nn.RNN cannot run
     w_ih_key, w_hh_key, b_ih_key, b_hh_key = torch_keys(layer, reverse)
     w_in, w_rec = _WEIGHTS[kind]
     W_ih, W_hh = params[w_in], params[w_rec]
@@ -109,8 +123,24 @@ def to_torch(kind: str, params: Mapping, *, layer: int = 0, reverse: bool = Fals
             b_ih_key: b_ih.copy(), b_hh_key: b_hh.copy()}
 
 
+def nonlinearity(params: Mapping) -> str:
+    """The ``nonlinearity`` argument of ``torch.nn.RNN`` for our RNN parameters: "tanh" or "relu".
+
+    It is ``params["activation"]`` if the parameters carry one (``cells.init("rnn",
+    ..., activation="relu")``), else "tanh" (what our RNN runs by default).
+    ``"sigmoid"`` and ``"linear"`` have no ``torch.nn.RNN`` equivalent: ValueError.
+    """
+    params = _check_params("rnn", params)
+    activation = params.get(cells.SETTING, "tanh")
+    if activation not in TORCH_NONLINEARITIES:
+        raise ValueError(f"params: expected an RNN whose activation torch.nn.RNN offers "
+                         f"(nonlinearity 'tanh' or 'relu'), got params['activation'] = {activation!r}, "
+                         f"which no setting of torch.nn.RNN computes")
+    return activation
+
+
 def from_torch(kind: str, state_dict: Mapping, *, layer: int = 0,
-               reverse: bool = False) -> dict:
+               reverse: bool = False, nonlinearity: str | None = None) -> dict:
     """PyTorch's state_dict (one layer) as our parameters, as numpy arrays.
 
     Parameters
@@ -122,15 +152,26 @@ def from_torch(kind: str, state_dict: Mapping, *, layer: int = 0,
         tensors. Keys of other layers or directions are ignored. A module made
         with ``bias=False`` (no bias keys) gives zero biases.
     layer, reverse : which layer / direction to read (default ``*_l0``).
+    nonlinearity : "tanh" or "relu", ``rnn`` only
+        The module's ``nonlinearity`` (not part of its state_dict): stored as
+        ``params["activation"]``, so our RNN runs the same function. None stores
+        nothing (our default, tanh, is also PyTorch's).
 
     Returns
     -------
     params : dict
-        ``rnn``: ``W_hx, W_hh, b_h = bias_ih + bias_hh``;
+        ``rnn``: ``W_hx, W_hh, b_h = bias_ih + bias_hh`` (and ``activation``);
         ``lstm``: ``W_x, W_h, b = bias_ih + bias_hh``;
         ``gru``: ``W_x, W_h, b_x = bias_ih, b_h = bias_hh`` (reset-after GRU).
     """
     _check_kind(kind)
+    if nonlinearity is not None:
+        if kind != "rnn":
+            raise ValueError(f"nonlinearity: expected None for kind {kind!r} (an option of "
+                             f"torch.nn.RNN only), got {nonlinearity!r}")
+        if nonlinearity not in TORCH_NONLINEARITIES:
+            raise ValueError(f"nonlinearity: expected one of {list(TORCH_NONLINEARITIES)} "
+                             f"(torch.nn.RNN's options), got {nonlinearity!r}")
     if not isinstance(state_dict, Mapping):
         raise TypeError(f"state_dict: expected a mapping of PyTorch keys to arrays "
                         f"(module.state_dict()), got {type(state_dict).__name__}")
@@ -173,6 +214,8 @@ def from_torch(kind: str, state_dict: Mapping, *, layer: int = 0,
     params = {w_in: W_ih.copy(), w_rec: W_hh.copy()}
     if kind == "rnn":
         params["b_h"] = b_ih + b_hh
+        if nonlinearity is not None:
+            params[cells.SETTING] = nonlinearity
     elif kind == "lstm":
         params["b"] = b_ih + b_hh
     else:
@@ -207,8 +250,10 @@ def _check_params(kind: str, params) -> dict:
                         f"got {type(params).__name__}")
     if kind == "gru" and "b" in params and "b_x" not in params:
         raise ValueError("params: " + _CHO_REFUSAL)
+    setting = {k: v for k, v in params.items() if k not in _checks.arrays(params)}
     out = {name: _as_array(f"params['{name}']", value, ndim=getattr(value, "ndim", -1))
-           for name, value in params.items()}
+           for name, value in _checks.arrays(params).items()}
+    out.update(setting)                            # the RNN's activation, checked next
     cells.check_params(kind, out, name="params")   # keys, one dtype, shapes: the library's own rules
     return out
 

@@ -8,6 +8,9 @@
 Clipping (notebook 04): by global norm rescales every gradient by the same
 factor, so the update keeps its direction; elementwise clipping cuts each
 entry separately and so changes the direction.
+
+``params`` may hold an RNN's ``"activation"`` setting (a string, see
+:mod:`unrolled.cells`): it is not a parameter, has no gradient and is left alone.
 """
 from __future__ import annotations
 
@@ -25,6 +28,9 @@ def _check_dict(name, d):
 
 
 def _check(params, grads):
+    if not isinstance(params, dict):
+        raise TypeError(f"params: expected a dict of arrays, got {type(params).__name__}")
+    params = _checks.arrays(params)                  # without the RNN's activation setting
     _check_dict("params", params)
     if not isinstance(grads, dict):
         raise TypeError(f"grads: expected a dict of arrays, got {type(grads).__name__}")

@@ -23,14 +23,14 @@ from __future__ import annotations
 import numpy as np
 
 from . import _checks
-from .cells import BLOCKS, _cell, _check_state, _prepared, check_params, zero_state
+from .cells import BLOCKS, _cell, _check_state, _core_args, _prepared, check_params, zero_state
 
 
 def _flat(a):
     return a.reshape(-1, a.shape[-1])
 
 
-def forward(kind, x, params, state0=None, activation="tanh"):
+def forward(kind, x, params, state0=None, activation=None):
     """Run a cell of ``kind`` over the sequence ``x``.
 
     Parameters
@@ -39,7 +39,9 @@ def forward(kind, x, params, state0=None, activation="tanh"):
     x : array (T, B, D)
     params : dict from :func:`unrolled.cells.init`
     state0 : initial state, (B, H) or for the LSTM the pair (h0, c0); zeros if None
-    activation : the RNN's nonlinearity ("tanh", "sigmoid", "relu", "linear")
+    activation : the RNN's nonlinearity ("tanh", "sigmoid", "relu", "linear") when
+        ``params`` carry none (tanh if None); it must agree with ``params["activation"]``
+        when they do (see :mod:`unrolled.cells`). Only the RNN has this choice.
 
     Returns
     -------
@@ -55,9 +57,7 @@ def forward(kind, x, params, state0=None, activation="tanh"):
     dtype = params[cell.keys[0]].dtype
     if x.dtype != dtype:
         raise TypeError(f"x: expected dtype {dtype} like the parameters, got {x.dtype}")
-    if kind == "rnn":
-        _checks.choice("activation", activation, ("tanh", "sigmoid", "relu", "linear"))
-    core_args = {"activation": activation} if kind == "rnn" else {}
+    core_args = _core_args(kind, params, activation, name="params")
     if state0 is None:
         state0 = zero_state(kind, B, H, dtype)
     else:
@@ -109,11 +109,17 @@ def _check_dhs(dhs, cache):
     return dhs.astype(cache["x"].dtype, copy=False)
 
 
-def _backward_steps(dhs, cache, t_end, t_stop, dstate, dax, dah):
-    """Run the backward recursion from step t_end - 1 down to t_stop, adding into dax, dah."""
+def _backward_steps(dhs, cache, t_end, t_stop, dstate, dax, dah, t_losses=0):
+    """Run the backward recursion from step t_end - 1 down to t_stop, adding into dax, dah.
+
+    The losses ``dhs[t]`` enter only at steps ``t >= t_losses``; the steps before
+    carry the gradient further back without adding a loss of their own (a
+    truncated window reaching back past its chunk).
+    """
     kind, cell, cores = cache["kind"], cache["cell"], cache["cores"]
     for t in range(t_end - 1, t_stop - 1, -1):
-        dstate = _add_dh(kind, dstate, dhs[t])                 # immediate + from the future
+        if t >= t_losses:
+            dstate = _add_dh(kind, dstate, dhs[t])             # immediate + from the future
         dax_t, dah_t, dstate = cell.core_backward(dstate, cores[t])
         dax[t] += dax_t
         if dah is not dax:
@@ -183,6 +189,10 @@ def truncated_backward(dhs, cache, k1, k2):
     Requires ``k2 >= k1``, so that every chunk's own losses are inside its window.
     Returns ``(dx, dstate0, grads)`` like :func:`backward` (``dstate0`` is zero
     unless a window reaches step 0).
+
+    Cost: each chunk runs at most ``k2`` backward steps and allocates nothing
+    that grows with T, so the whole pass is O(T k2 / k1) steps (plus the O(T)
+    parameter gradients shared with :func:`backward`).
     """
     k1 = _checks.positive_int("k1", k1)
     k2 = _checks.positive_int("k2", k2)
@@ -196,9 +206,8 @@ def truncated_backward(dhs, cache, k1, k2):
     for begin in range(0, T, k1):                          # chunks [begin, end) of k1 steps
         end = min(begin + k1, T)
         start = max(0, end - k2)                           # how far back this chunk's update reaches
-        chunk = np.zeros_like(dhs)
-        chunk[begin:end] = dhs[begin:end]                  # this chunk's losses only
-        dstate = _backward_steps(chunk, cache, end, start, _zero_dstate(cache), dax, dah)
+        # steps start..end-1, but only this chunk's losses (steps begin..end-1) enter
+        dstate = _backward_steps(dhs, cache, end, start, _zero_dstate(cache), dax, dah, t_losses=begin)
         if start == 0:
             dstate0 = _add_state(dstate0, dstate)
     dx, grads = _gradients(cache, dax, dah)
@@ -213,22 +222,29 @@ def _add_state(a, b):
 # Stacked (deep) RNNs: 004 eq 3, h_t^l = f(W_fw^{l-1} h_t^{l-1} + W_rec^l h_{t-1}^l)
 # --------------------------------------------------------------------------
 
-def stacked_forward(layers, x, states0=None, activation="tanh"):
+def stacked_forward(layers, x, states0=None, activation=None):
     """Run layers one on top of the other; layer l's inputs are layer l-1's states.
 
     ``layers`` is a list of ``(kind, params)``; returns the top layer's states
     ``(T, B, H_top)`` and a cache. ``states0`` is None or a list of initial states.
+    ``activation``: for the ``"rnn"`` layers whose parameters carry none (each
+    layer that carries one runs its own; a contradiction is a ValueError); it
+    needs at least one ``"rnn"`` layer.
     """
     if not isinstance(layers, (list, tuple)) or not layers:
         raise ValueError(f"layers: expected a non-empty list of (kind, params), got {layers!r:.60}")
     if states0 is not None and len(states0) != len(layers):
         raise ValueError(f"states0: expected {len(layers)} initial states (one per layer), got {len(states0)}")
-    caches, inputs = [], x
     for i, layer in enumerate(layers):
         if not (isinstance(layer, (tuple, list)) and len(layer) == 2):
             raise ValueError(f"layers[{i}]: expected a pair (kind, params), got {type(layer).__name__}")
-        kind, params = layer
-        inputs, cache = forward(kind, inputs, params, None if states0 is None else states0[i], activation)
+    if activation is not None and all(kind != "rnn" for kind, _ in layers):
+        raise ValueError(f"activation: expected None for a stack without an 'rnn' layer "
+                         f"(kinds {[kind for kind, _ in layers]}), got {activation!r}")
+    caches, inputs = [], x
+    for i, (kind, params) in enumerate(layers):
+        inputs, cache = forward(kind, inputs, params, None if states0 is None else states0[i],
+                                activation if kind == "rnn" else None)
         caches.append(cache)
     return inputs, caches
 
@@ -254,15 +270,18 @@ def stacked_backward(dhs_top, caches):
 # Bidirectional RNNs: one cell reads left to right, another right to left
 # --------------------------------------------------------------------------
 
-def bidirectional_forward(kind, x, params_fwd, params_bwd, activation="tanh"):
+def bidirectional_forward(kind, x, params_fwd, params_bwd, activation=None):
     """Concatenate a forward-in-time and a backward-in-time RNN: ``hs`` is (T, B, 2H).
 
     ``hs[t, :, :H]`` has read x_1..x_t, ``hs[t, :, H:]`` has read x_T..x_t: together
-    they see the whole sequence around step t (001; 003).
+    they see the whole sequence around step t (001; 003). ``activation`` as in
+    :func:`forward`, for both directions (each may carry its own instead).
     """
     x = _checks.array("x", x, ndim=3)
     check_params(kind, params_fwd, n_in=x.shape[2], name="params_fwd")
     check_params(kind, params_bwd, n_in=x.shape[2], name="params_bwd")
+    _core_args(kind, params_fwd, activation, name="params_fwd")
+    _core_args(kind, params_bwd, activation, name="params_bwd")
     hf, cf = forward(kind, x, params_fwd, activation=activation)
     hb, cb = forward(kind, np.ascontiguousarray(x[::-1]), params_bwd, activation=activation)
     return np.concatenate([hf, hb[::-1]], axis=2), (cf, cb, hf.shape[2])

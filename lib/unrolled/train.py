@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from unrolled import optim
+from unrolled import _checks, optim
 from unrolled.activations import softmax
 
 
@@ -84,6 +84,7 @@ def fit(loss_and_grads: Callable[[dict, Any], tuple[float, dict]], params: dict,
     evaluate : callable, optional
         ``evaluate(params) -> dict of floats``, called before training, every
         ``eval_every`` steps (default: 20 evaluations in all) and after the last step.
+        ``eval_every`` without ``evaluate`` is refused (it would do nothing).
     progress : bool
         Show a ``tqdm.auto`` progress bar with the running loss.
 
@@ -98,6 +99,13 @@ def fit(loss_and_grads: Callable[[dict, Any], tuple[float, dict]], params: dict,
         raise TypeError(f"optimizer: expected an object with step(params, grads), got {type(optimizer).__name__}")
     if int(steps) != steps or steps < 1:
         raise ValueError(f"steps: expected a positive integer, got {steps}")
+    if evaluate is not None and not callable(evaluate):
+        raise TypeError(f"evaluate: expected a function of params returning a dict, got {type(evaluate).__name__}")
+    if eval_every is not None and evaluate is None:
+        raise ValueError(f"eval_every: expected None without an evaluate function (nothing to "
+                         f"evaluate), got {eval_every!r}")
+    if clip_norm is not None:
+        clip_norm = _checks.positive_number("clip_norm", clip_norm)
     if eval_every is None:
         eval_every = max(1, steps // 20)
     if int(eval_every) != eval_every or eval_every < 1:
