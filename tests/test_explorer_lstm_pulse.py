@@ -33,7 +33,7 @@ def test_gradient_is_the_library_gradient():
     assert res["log_dc"][-1] == pytest.approx(np.log10(abs(g["dc"][-1, 0, 0])))
 
 
-@pytest.mark.parametrize("fb, ib, ob, T", itertools.product([-4.0, 0.0, 8.0], [-6.0, 2.0], [-4.0, 6.0], [10, 80]))
+@pytest.mark.parametrize("fb, ib, ob, T", list(itertools.product([-4.0, 0.0, 8.0], [-6.0, 2.0], [-4.0, 6.0], [10, 80])))
 def test_every_corner_is_finite_or_a_message(fb, ib, ob, T):
     res = strict(lstm_pulse.compute, forget_bias=fb, input_bias=ib, output_bias=ob, T=T)
     assert np.all(np.isfinite(res["c"])) and np.all(np.isfinite(res["h"]))
