@@ -123,7 +123,7 @@ def to_note(note: str, p: dict) -> dict:
     return q
 
 
-def _note_step(note, x, h, c, q):
+def note_step(note, x, h, c, q):
     """One step of ``note``'s equations for one example: column vectors, as printed."""
     if note == "000":                                   # 000, LSTM block (no offsets)
         x = np.append(x, 1.0)                           # the constant input that carries the biases
@@ -160,7 +160,7 @@ def note_forward(note: str, x, q: dict, h0=None, c0=None):
     c = np.zeros(H) if c0 is None else _checks.array("c0", c0, ndim=1)
     hs, cs = np.empty((x.shape[0], H)), np.empty((x.shape[0], H))
     for t, x_t in enumerate(x):
-        h, c = _note_step(note, x_t, h, c, q)
+        h, c = note_step(note, x_t, h, c, q)
         hs[t], cs[t] = h, c
     return hs, cs
 
