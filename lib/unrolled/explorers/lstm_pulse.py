@@ -34,7 +34,7 @@ def params(forget_bias: float, input_bias: float, output_bias: float) -> dict:
             "b": np.array([input_bias, forget_bias, 0.0, output_bias])}
 
 
-def compute(forget_bias: float = 1.0, input_bias: float = -3.0, output_bias: float = 2.0, T: int = 40) -> dict:
+def compute(forget_bias: float = 2.0, input_bias: float = -3.0, output_bias: float = 2.0, T: int = 40) -> dict:
     """Cell, state and gradients for one setting. Pure: same settings, same numbers.
 
     Returns ``t`` (1..T), ``c``, ``h``, ``f`` (the forget gate at every step),
@@ -114,7 +114,7 @@ def draw(result: dict, fig) -> None:
     ax_g.set_ylabel("gradient")
 
 
-def explorer(forget_bias: float = 1.0, input_bias: float = -3.0, output_bias: float = 2.0,
+def explorer(forget_bias: float = 2.0, input_bias: float = -3.0, output_bias: float = 2.0,
              T: int = 40) -> Explorer:
     """The widget: a slider per gate bias and one for the length."""
     import ipywidgets as widgets
