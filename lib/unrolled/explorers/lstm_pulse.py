@@ -16,6 +16,7 @@ learning rule would see of it.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from .. import gates, plots
 from .base import Explorer
@@ -110,6 +111,9 @@ def draw(result: dict, fig) -> None:
         ax_g.set_ylim(min(-3.0, lo - 0.5), 0.5)
         ax_g.legend(loc="lower right")
     ax_g.set_xlim(1, t[-1])
+    # few, fixed ticks: creating tick artists is most of the drawing time of a fresh figure
+    for axis in (ax.yaxis, ax_g.yaxis, ax_g.xaxis):
+        axis.set_major_locator(MaxNLocator(4))
     ax_g.set_xlabel("step t   (the loss is L = h_T, at the right edge)")
     ax_g.set_ylabel("gradient")
 
