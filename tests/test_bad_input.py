@@ -103,6 +103,12 @@ def valid_calls():
     for name in ("step_backward", "lstm_step_backward"):
         add(f"cells.{name}", getattr(cells, name), {"dstate": (h, r(B, H - 1))},
             dstate=(h, h), cache=cache)
+    add("cells.lstm_step_textbook", cells.lstm_step_textbook, {"x": r(B, D - 1), "state": (h, r(B, H + 1))},
+        x=xt, state=lstm_state, p=P["lstm"])
+    _, cache = cells.lstm_step_textbook(xt, lstm_state, P["lstm"])
+    add("cells.lstm_step_textbook_backward", cells.lstm_step_textbook_backward, {"dstate": (h, r(B, H - 1))},
+        dstate=(h, h), cache=cache)
+    add("cells.lstm_blocks", cells.lstm_blocks, p=P["lstm"])
     _, cache = cells.rnn_step(xt, h, P["rnn"])
     for name in ("rnn_step_backward", "gated_step_backward", "gru_step_backward"):
         add(f"cells.{name}", getattr(cells, name), {"dstate": r(B, H + 1)}, dstate=h, cache=cache)

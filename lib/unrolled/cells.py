@@ -626,6 +626,7 @@ def lstm_step_textbook_backward(dstate, cache):
     ``(dx, (dh_prev, dc_prev), grads)`` with ``grads`` keyed like ``p`` (this step's share).
     """
     x, h_prev, c_prev, i, f, g, o, c, p = cache
+    _check_state("lstm", dstate, *h_prev.shape, name="dstate")
     dh, dc_next = dstate
     (W_xi, W_hi, _), (W_xf, W_hf, _), (W_xg, W_hg, _), (W_xo, W_ho, _) = lstm_blocks(p).values()
     tanh_c = np.tanh(c)
