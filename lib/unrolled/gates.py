@@ -123,8 +123,14 @@ def to_note(note: str, p: dict) -> dict:
     return q
 
 
-def note_step(note, x, h, c, q):
-    """One step of ``note``'s equations for one example: column vectors, as printed."""
+def note_step(note: str, x, h, c, q: dict):
+    """One step of ``note``'s equations for one example, column vectors, as printed; returns ``(h, c)``.
+
+    ``x`` (D,), ``h``, ``c`` (H,) the previous state, ``q`` from :func:`to_note`. The
+    parameter names are the note's: see :func:`to_note`.
+    """
+    D, H = _check_note(note, q)
+    x, h, c = _vector("x", x, D), _vector("h", h, H), _vector("c", c, H)
     if note == "000":                                   # 000, LSTM block (no offsets)
         x = np.append(x, 1.0)                           # the constant input that carries the biases
         f = sigmoid(q["W^{f,h}"] @ h + q["W^{f,x}"] @ x)
@@ -137,7 +143,6 @@ def note_step(note, x, h, c, q):
         o = sigmoid(q["W_ox"] @ x + q["W_oh"] @ h + q["b_o"])
         c = f * c + i * np.tanh(q["W_cx"] @ x + q["W_ch"] @ h + q["b_c"])
     elif note == "003":                                 # 003, "Matrix Affine", with the bias
-        H = h.shape[0]
         a = q["W"] @ np.concatenate([h, x]) + q["b"]
         i, f, o, g = sigmoid(a[:H]), sigmoid(a[H:2 * H]), sigmoid(a[2 * H:3 * H]), np.tanh(a[3 * H:])
         c = f * c + i * g
@@ -153,11 +158,8 @@ def note_step(note, x, h, c, q):
 
 def note_forward(note: str, x, q: dict, h0=None, c0=None):
     """Run ``note``'s LSTM equations over ``x`` (T, D), one example; returns ``(hs, cs)`` (T, H) each."""
-    _checks.choice("note", note, NOTES)
-    x = _checks.array("x", x, ndim=2)
-    H = _note_hidden(note, q)
-    h = np.zeros(H) if h0 is None else _checks.array("h0", h0, ndim=1)
-    c = np.zeros(H) if c0 is None else _checks.array("c0", c0, ndim=1)
+    D, H = _check_note(note, q)
+    x, h, c = _sequence_and_state(x, D, H, h0, c0)
     hs, cs = np.empty((x.shape[0], H)), np.empty((x.shape[0], H))
     for t, x_t in enumerate(x):
         h, c = note_step(note, x_t, h, c, q)
@@ -165,13 +167,50 @@ def note_forward(note: str, x, q: dict, h0=None, c0=None):
     return hs, cs
 
 
-def _note_hidden(note, q):
-    if not isinstance(q, dict):
-        raise TypeError(f"q: expected the dict from to_note, got {type(q).__name__}")
-    key = {"000": "W^{f,h}", "001": "W_fh", "003": "b", "004": "b_f"}[note]
-    if key not in q:
-        raise ValueError(f"q: expected the parameters of note {note} (from to_note), missing {key!r}")
-    return q[key].shape[0] // (4 if note == "003" else 1)
+def _note_keys(note):
+    """The parameter names of ``note`` (as :func:`to_note` makes them), each with its shape in H and D."""
+    if note == "000":
+        return {f"W^{{{k},{part}}}": ("H", "H" if part == "h" else "D+1") for k in "ifco" for part in "hx"}
+    if note == "001":
+        return {name: shape for k in "ifco"
+                for name, shape in ((f"W_{k}x", ("H", "D")), (f"W_{k}h", ("H", "H")), (f"b_{k}", ("H",)))}
+    if note == "003":
+        return {"W": ("4H", "H+D"), "b": ("4H",)}
+    return {name: shape for k in "ifzo" for name, shape in ((f"w_{k}", ("H", "H+D")), (f"b_{k}", ("H",)))}
+
+
+def _check_note(note, q, name="q"):
+    """Check ``note`` and its parameters ``q`` (from :func:`to_note`); return (D, H)."""
+    _checks.choice("note", note, NOTES)
+    keys = _note_keys(note)
+    _checks.params(name, q, tuple(keys))
+    for k in keys:
+        if not isinstance(q[k], np.ndarray):
+            raise TypeError(f"{name}[{k!r}]: expected a numpy array, got {type(q[k]).__name__}")
+        _checks.array(f"{name}[{k!r}]", q[k], ndim=len(keys[k]))
+    H = q["b"].shape[0] // 4 if note == "003" else q[next(iter(keys))].shape[0]
+    wide, extra = {"000": ("W^{i,x}", 1), "001": ("W_ix", 0), "003": ("W", H), "004": ("w_i", H)}[note]
+    D = q[wide].shape[1] - extra
+    if H < 1 or D < 1:
+        raise ValueError(f"{name}: expected at least one unit and one input feature, got H={H}, D={D}")
+    sizes = {"H": H, "4H": 4 * H, "D": D, "D+1": D + 1, "H+D": H + D}
+    for k, shape in keys.items():
+        _checks.shape(f"{name}[{k!r}]", q[k], tuple(sizes[n] for n in shape))
+    return D, H
+
+
+def _vector(name, v, n):
+    v = _checks.array(name, v, ndim=1)
+    _checks.shape(name, v, (n,))
+    return v
+
+
+def _sequence_and_state(x, D, H, h0, c0):
+    x = _checks.array("x", x, ndim=2)
+    _checks.shape("x", x, (None, D))
+    h = np.zeros(H) if h0 is None else _vector("h0", h0, H)
+    c = np.zeros(H) if c0 is None else _vector("c0", c0, H)
+    return x, h, c
 
 
 def slide_001_forward(x, q: dict, h0=None, c0=None):
@@ -181,10 +220,8 @@ def slide_001_forward(x, q: dict, h0=None, c0=None):
     stray ``c_{t-1}`` makes the new content proportional to the old cell, so a cell
     that starts at zero stays at zero for ever. Returns ``(hs, cs)``.
     """
-    x = _checks.array("x", x, ndim=2)
-    H = _note_hidden("001", q)
-    h = np.zeros(H) if h0 is None else _checks.array("h0", h0, ndim=1)
-    c = np.zeros(H) if c0 is None else _checks.array("c0", c0, ndim=1)
+    D, H = _check_note("001", q)
+    x, h, c = _sequence_and_state(x, D, H, h0, c0)
     hs, cs = np.empty((x.shape[0], H)), np.empty((x.shape[0], H))
     for t, x_t in enumerate(x):
         f = sigmoid(q["W_fx"] @ x_t + q["W_fh"] @ h + q["b_f"])
@@ -208,7 +245,8 @@ def simplified_params(p: dict) -> dict:
     """
     D, H = cells.check_params("lstm", p, name="p")
     if D != H:
-        raise ValueError(f"p: 002's cell adds i_t * x_t to c_t, so D must equal H, got D={D}, H={H}")
+        raise ValueError(f"p: expected as many inputs as units (002's cell adds i_t * x_t to c_t, "
+                         f"so D must equal H), got D={D}, H={H}")
     b = cells.lstm_blocks(p)
     return {f"{m}_{k}": (b[k][1] if m == "U" else b[k][0]).copy() for k in "fio" for m in "UW"}
 
@@ -219,14 +257,20 @@ def simplified_forward(x, q: dict, h0=None, c0=None):
     f_t = sigma(U_f h_{t-1} + W_f x_t), i_t = sigma(U_i h_{t-1} + W_i x_t),
     o_t = sigma(U_o h_{t-1} + W_o x_t), c_t = f_t c_{t-1} + i_t x_t, h_t = o_t c_t.
     """
-    x = _checks.array("x", x, ndim=2)
-    if not isinstance(q, dict) or "U_f" not in q:
-        raise TypeError("q: expected the dict from simplified_params")
+    keys = tuple(f"{m}_{k}" for k in "fio" for m in "UW")
+    _checks.params("q", q, keys)
+    for k in keys:
+        if not isinstance(q[k], np.ndarray):
+            raise TypeError(f"q[{k!r}]: expected a numpy array, got {type(q[k]).__name__}")
+        _checks.array(f"q[{k!r}]", q[k], ndim=2)
     H = q["U_f"].shape[0]
+    for k in keys:
+        _checks.shape(f"q[{k!r}]", q[k], (H, H))
+    x = _checks.array("x", x, ndim=2)
     if x.shape[1] != H:
-        raise ValueError(f"x: 002's cell needs as many input features as units ({H}), got shape {x.shape}")
-    h = np.zeros(H) if h0 is None else _checks.array("h0", h0, ndim=1)
-    c = np.zeros(H) if c0 is None else _checks.array("c0", c0, ndim=1)
+        raise ValueError(f"x: expected as many input features as units ({H}; 002's cell adds i_t * x_t "
+                         f"to c_t), got shape {x.shape}")
+    _, h, c = _sequence_and_state(x, H, H, h0, c0)
     hs, cs = np.empty_like(x), np.empty_like(x)
     for t, x_t in enumerate(x):
         f = sigmoid(q["U_f"] @ h + q["W_f"] @ x_t)
@@ -248,6 +292,8 @@ def no_forget_forward(x, p: dict, state0=None):
     D, H = cells.check_params("lstm", p, n_in=x.shape[2], name="p")
     (W_xi, W_hi, b_i), _, (W_xg, W_hg, b_g), (W_xo, W_ho, b_o) = cells.lstm_blocks(p).values()
     T, B, _ = x.shape
+    if state0 is not None:
+        cells._check_state("lstm", state0, B, H, name="state0")
     h, c = (np.zeros((B, H)), np.zeros((B, H))) if state0 is None else state0
     hs, cs = np.empty((T, B, H)), np.empty((T, B, H))
     for t in range(T):
@@ -276,9 +322,15 @@ def cell_map(p: dict, x, c_prev, o_prev):
     ``x`` (D,) is ``x_t``; ``o_prev`` (H,) is the output gate of step t-1 (fixed: it
     depends on ``h_{t-2}``, not on ``c_{t-1}``).
     """
+    x, c_prev, o_prev = _cell_args(p, x, c_prev, o_prev)
     h_prev = o_prev * np.tanh(c_prev)
     i, f, g, _ = _gates(p, x, h_prev)
     return f * c_prev + i * g
+
+
+def _cell_args(p, x, c_prev, o_prev):
+    D, H = cells.check_params("lstm", p, name="p")
+    return _vector("x", x, D), _vector("c_prev", c_prev, H), _vector("o_prev", o_prev, H)
 
 
 def cell_jacobian(p: dict, x, c_prev, o_prev):
@@ -290,6 +342,7 @@ def cell_jacobian(p: dict, x, c_prev, o_prev):
     with ``f' = f (1 - f)``, ``i' = i (1 - i)``, ``g' = 1 - g^2``. The first term is the
     carousel (001's "f + ..."); the rest is the path through ``h_{t-1}`` and the gates.
     """
+    x, c_prev, o_prev = _cell_args(p, x, c_prev, o_prev)
     blocks = cells.lstm_blocks(p)
     W_hi, W_hf, W_hg = blocks["i"][1], blocks["f"][1], blocks["g"][1]
     h_prev = o_prev * np.tanh(c_prev)
@@ -342,6 +395,7 @@ def gate_trace(p: dict, x) -> dict:
     :func:`unrolled.sequence.forward` (the gates are read from its cache).
     """
     x = _checks.array("x", x, ndim=2)
+    cells.check_params("lstm", p, n_in=x.shape[1], name="p")
     hs, cache = sequence.forward("lstm", x[:, None, :], p)
     H = hs.shape[2]
     gates = np.stack([core[2][0] for core in cache["cores"]])          # (T, 4H): i, f, g, o
