@@ -130,7 +130,7 @@ def valid_calls():
     for name in ("cell_map", "cell_jacobian"):
         add(f"gates.{name}", getattr(gates, name), {"c_prev": r(H + 1), "x": r(D + 1)}, p=P["lstm"], x=r(D),
             c_prev=r(H), o_prev=rng.uniform(size=H))
-    add("gates.hand_set_lstm", gates.hand_set_lstm)
+    add("gates.hand_set_lstm", gates.hand_set_lstm, hold=6.0)
     add("gates.gate_trace", gates.gate_trace, {"x": r(T, D + 1)}, p=P["lstm"], x=r(T, D))
     for name in ("rnn_step_backward", "gated_step_backward", "gru_step_backward"):
         add(f"cells.{name}", getattr(cells, name), {"dstate": r(B, H + 1)}, dstate=h, cache=cache)

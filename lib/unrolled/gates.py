@@ -361,15 +361,19 @@ def cell_jacobian(p: dict, x, c_prev, o_prev):
 CHANNELS = ("value", "write", "erase", "read")
 
 
-def hand_set_lstm() -> dict:
+def hand_set_lstm(hold: float = 6.0) -> dict:
     """Three units with weights set by hand, on inputs ``[value, write, erase, read]``.
 
     * unit 0, a latch: on ``write`` = 1 the input gate opens and the forget gate closes,
       so the cell is overwritten with ``tanh(2 value)``; it keeps that (forget gate
-      sigma(6) ~ 0.998) until ``erase`` = 1 closes the forget gate; output gate open.
+      sigma(hold), 0.998 at the default 6) until ``erase`` = 1 closes the forget gate;
+      output gate open. ``hold`` in [0, 10] is the latches' forget-gate bias.
     * unit 1, a counter: adds ``tanh(0.25) ~ 0.245`` on every write, never forgets.
     * unit 2, the same latch as unit 0, but its output gate opens only on ``read``.
     """
+    if isinstance(hold, bool) or not isinstance(hold, (int, float, np.integer, np.floating)) \
+            or not 0 <= hold <= 10:
+        raise ValueError(f"hold: expected a number in [0, 10] (the latches' forget bias), got {hold!r}")
     H, D = 3, 4
     W_x = np.zeros((4 * H, D))
     b = np.zeros(4 * H)
@@ -377,7 +381,7 @@ def hand_set_lstm() -> dict:
     value, write, erase, read = range(4)
     for u in (0, 2):
         W_x[i_][u, write], b[i_][u] = 12.0, -6.0          # input gate: open only on write
-        W_x[f_][u, erase], b[f_][u] = -12.0, 6.0          # forget gate: 0.998, closed on erase ...
+        W_x[f_][u, erase], b[f_][u] = -12.0, hold         # forget gate: sigma(hold), closed on erase ...
         W_x[f_][u, write] = -12.0                         # ... and on write, which overwrites
         W_x[g_][u, value] = 2.0                          # candidate: tanh(2 value)
     W_x[i_][1, write], b[i_][1] = 12.0, -6.0
