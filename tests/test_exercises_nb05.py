@@ -103,6 +103,14 @@ def test_weight_grads_mistakes_are_named(change, words):
     assert v.status == "wrong" and words in v.message, v.message
 
 
+def test_the_mistake_model_without_changes_is_the_library_step():
+    from unrolled.exercises.nb05 import FORWARD_CASES, _forward_case, _library_step, _step
+    for case in FORWARD_CASES:
+        args = _forward_case(*case)
+        for a, b in zip(_step(*args), _library_step(*args)):
+            assert np.max(np.abs(a - b)) < 1e-12
+
+
 def test_hard_coded_answers_fail():
     from unrolled.exercises.nb05 import FORWARD_CASES, _forward_case, _step
     h, c = _step(*_forward_case(*FORWARD_CASES[0]))
