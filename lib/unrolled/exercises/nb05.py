@@ -164,7 +164,12 @@ def _cell_case(seed, B, H):
 
 
 def _dc_prev(dh, dc_future, f, o, c):
-    return f * (dc_future + dh * o * (1 - np.tanh(c) ** 2))
+    """The library's answer: the dc_prev of its textbook backward step (the other cache entries do not enter)."""
+    B, H = dh.shape
+    p = {"W_x": np.zeros((4 * H, 1)), "W_h": np.zeros((4 * H, H)), "b": np.zeros(4 * H)}
+    zero = np.zeros((B, H))
+    cache = (np.zeros((B, 1)), zero, zero, zero, f, zero, o, c, p)
+    return cells.lstm_step_textbook_backward((dh, dc_future), cache)[1][1]
 
 
 def check_dc_prev(fn) -> Verdict:
@@ -219,9 +224,12 @@ def _grads_case(seed, T, B, D, H):
 
 
 def _weight_grads(da, x, hs, h0):
+    """The library's answer (004 eqs 10h-10i over all steps and examples at once)."""
     h_prev = np.concatenate([h0[None], hs[:-1]])
-    return {"W_x": np.einsum("tbk,tbd->kd", da, x), "W_h": np.einsum("tbk,tbh->kh", da, h_prev),
-            "b": da.sum(axis=(0, 1))}
+
+    def flat(a):
+        return a.reshape(-1, a.shape[-1])
+    return cells.lstm_param_grads(flat(x), flat(da), flat(da), flat(h_prev))
 
 
 def check_weight_grads(fn) -> Verdict:
