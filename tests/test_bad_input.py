@@ -18,9 +18,9 @@ import re
 
 import numpy as np
 import pytest
-from unrolled import activations, cells, gradcheck, hmm, interop, layers, losses, optim, sequence
+from unrolled import activations, cells, gates, gradcheck, hmm, interop, layers, losses, optim, sequence
 
-MODULES = (activations, cells, sequence, layers, losses, gradcheck, optim, interop, hmm)
+MODULES = (activations, cells, sequence, layers, losses, gradcheck, optim, interop, hmm, gates)
 
 #: Public names whose input is not checked, and why.
 NOT_CHECKED = {
@@ -103,7 +103,35 @@ def valid_calls():
     for name in ("step_backward", "lstm_step_backward"):
         add(f"cells.{name}", getattr(cells, name), {"dstate": (h, r(B, H - 1))},
             dstate=(h, h), cache=cache)
+    add("cells.lstm_step_textbook", cells.lstm_step_textbook, {"x": r(B, D - 1), "state": (h, r(B, H + 1))},
+        x=xt, state=lstm_state, p=P["lstm"])
+    _, cache = cells.lstm_step_textbook(xt, lstm_state, P["lstm"])
+    add("cells.lstm_step_textbook_backward", cells.lstm_step_textbook_backward, {"dstate": (h, r(B, H - 1))},
+        dstate=(h, h), cache=cache)
+    add("cells.lstm_blocks", cells.lstm_blocks, p=P["lstm"])
     _, cache = cells.rnn_step(xt, h, P["rnn"])
+    add("gates.logit", gates.logit, a=0.3)
+    add("gates.leaky_params", gates.leaky_params, a=0.3, p_rnn=P["rnn"])
+    add("gates.state_gradients", gates.state_gradients, {"dh_last": r(B, H + 1)}, kind="rnn", x=x,
+        params=P["rnn"], dh_last=r(B, H), state0=h, activation="tanh")
+    add("gates.to_note", gates.to_note, note="003", p=P["lstm"])
+    add("gates.note_step", gates.note_step, {"x": r(D + 1), "c": r(H - 1)}, note="004", x=r(D), h=r(H),
+        c=r(H), q=gates.to_note("004", P["lstm"]))
+    add("gates.note_forward", gates.note_forward, {"x": r(T, D + 1), "h0": r(H + 1)}, note="000",
+        x=r(T, D), q=gates.to_note("000", P["lstm"]), h0=r(H), c0=r(H))
+    add("gates.slide_001_forward", gates.slide_001_forward, {"x": r(T, D - 1)}, x=r(T, D),
+        q=gates.to_note("001", P["lstm"]), h0=r(H), c0=r(H))
+    square = cells.init("lstm", H, H, rng)
+    add("gates.simplified_params", gates.simplified_params, {"p": P["lstm"]}, p=square)
+    add("gates.simplified_forward", gates.simplified_forward, {"x": r(T, H + 1), "c0": r(H + 1)}, x=r(T, H),
+        q=gates.simplified_params(square), h0=r(H), c0=r(H))
+    add("gates.no_forget_forward", gates.no_forget_forward, {"state0": (h, r(B, H + 1))}, x=x, p=P["lstm"],
+        state0=lstm_state)
+    for name in ("cell_map", "cell_jacobian"):
+        add(f"gates.{name}", getattr(gates, name), {"c_prev": r(H + 1), "x": r(D + 1)}, p=P["lstm"], x=r(D),
+            c_prev=r(H), o_prev=rng.uniform(size=H))
+    add("gates.hand_set_lstm", gates.hand_set_lstm, hold=6.0)
+    add("gates.gate_trace", gates.gate_trace, {"x": r(T, D + 1)}, p=P["lstm"], x=r(T, D))
     for name in ("rnn_step_backward", "gated_step_backward", "gru_step_backward"):
         add(f"cells.{name}", getattr(cells, name), {"dstate": r(B, H + 1)}, dstate=h, cache=cache)
     add("cells.cell_for", cells.cell_for, kind="gru", p=P["gru"])

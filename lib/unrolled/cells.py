@@ -663,3 +663,65 @@ def count_params(p) -> int:
         raise TypeError(f"p: expected a dict of numpy arrays, got {type(p).__name__}"
                         + (f" holding {sorted({type(a).__name__ for a in p.values()})}" if isinstance(p, dict) else ""))
     return int(sum(a.size for a in _checks.arrays(p).values()))
+
+
+# --------------------------------------------------------------------------
+# The LSTM step as the notes write it: one line per gate, the cell, the state
+# --------------------------------------------------------------------------
+
+def lstm_blocks(p):
+    """The stacked LSTM parameters split into their four blocks, in the library's order i, f, g, o.
+
+    Returns ``{"i": (W_xi, W_hi, b_i), "f": ..., "g": ..., "o": ...}`` with ``W_x*`` (H, D),
+    ``W_h*`` (H, H) and ``b_*`` (H,): views, not copies.
+    """
+    check_params("lstm", p, name="p")
+    H = p["W_h"].shape[1]
+    return {name: (p["W_x"][k * H:(k + 1) * H], p["W_h"][k * H:(k + 1) * H], p["b"][k * H:(k + 1) * H])
+            for k, name in enumerate("ifgo")}
+
+
+def lstm_step_textbook(x, state, p):
+    """One LSTM step written line by line as 001 and 004 eqs 5-6 write it; returns ((h, c), cache).
+
+    ``x`` (B, D), ``state = (h_prev, c_prev)`` each (B, H). Rows are examples, so
+    ``W x_t`` is ``x @ W.T``. Equal (to rounding) to :func:`lstm_step` and to the fast
+    :func:`lstm_core` that :func:`unrolled.sequence.forward` runs.
+    """
+    _step("lstm", x, state, p, None, "state")                 # validates every argument
+    h_prev, c_prev = state
+    (W_xi, W_hi, b_i), (W_xf, W_hf, b_f), (W_xg, W_hg, b_g), (W_xo, W_ho, b_o) = lstm_blocks(p).values()
+    i = sigmoid(x @ W_xi.T + h_prev @ W_hi.T + b_i)           # input gate        (004 eq 6d)
+    f = sigmoid(x @ W_xf.T + h_prev @ W_hf.T + b_f)           # forget gate       (004 eq 6c)
+    g = np.tanh(x @ W_xg.T + h_prev @ W_hg.T + b_g)           # candidate (004's z_t, eq 5)
+    o = sigmoid(x @ W_xo.T + h_prev @ W_ho.T + b_o)           # output gate       (004 eq 6e)
+    c = f * c_prev + i * g                                    # memory cell       (004 eq 6a)
+    h = o * np.tanh(c)                                        # hidden state      (004 eq 6b)
+    return (h, c), (x, h_prev, c_prev, i, f, g, o, c, p)
+
+
+def lstm_step_textbook_backward(dstate, cache):
+    """Backward of :func:`lstm_step_textbook`, line by line as 004 eqs 10a-10i.
+
+    ``dstate = (dh, dc)``: dL/dh_t (everything that reaches h_t) and the part of dL/dc_t
+    that comes from step t+1 (``f_{t+1} * delta c_{t+1}``). Returns
+    ``(dx, (dh_prev, dc_prev), grads)`` with ``grads`` keyed like ``p`` (this step's share).
+    """
+    x, h_prev, c_prev, i, f, g, o, c, p = cache
+    _check_state("lstm", dstate, *h_prev.shape, name="dstate")
+    dh, dc_next = dstate
+    (W_xi, W_hi, _), (W_xf, W_hf, _), (W_xg, W_hg, _), (W_xo, W_ho, _) = lstm_blocks(p).values()
+    tanh_c = np.tanh(c)
+    dc = dc_next + dh * o * (1 - tanh_c ** 2)                 # 10a: delta c_t
+    da_f = dc * c_prev * f * (1 - f)                          # 10c: delta f_t (at the pre-activation)
+    da_i = dc * g * i * (1 - i)                               # 10d: delta i_t
+    da_g = dc * i * (1 - g ** 2)                              # 10e: delta z_t (our g)
+    da_o = dh * tanh_c * o * (1 - o)                          # 10f: delta o_t
+    dc_prev = dc * f                                          # the f_{t+1} * delta c_{t+1} of 10a, one step down
+    dh_prev = da_i @ W_hi + da_f @ W_hf + da_g @ W_hg + da_o @ W_ho   # 10b: M_h [sum_k w_k^T delta k]
+    dx = da_i @ W_xi + da_f @ W_xf + da_g @ W_xg + da_o @ W_xo        # 10g: M_x [sum_k w_k^T delta k]
+    da = np.concatenate([da_i, da_f, da_g, da_o], axis=1)     # blocks i, f, g, o
+    grads = {"W_x": da.T @ x,                                 # 10h, the x part: sum over examples
+             "W_h": da.T @ h_prev,                            # 10h, the h part
+             "b": da.sum(axis=0)}                             # 10i
+    return dx, (dh_prev, dc_prev), grads

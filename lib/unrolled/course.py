@@ -78,8 +78,8 @@ NOTEBOOKS: tuple[Notebook, ...] = (
              "non-normal growth; clipping, initialisation and skip connections",
              ("000", "001", "002", "003", "004"), 45, "04_vanishing_exploding.ipynb"),
     Notebook(5, "Gates and the LSTM",
-             "leaky and gated units; the LSTM forward and backward; "
-             "the cell's uninterrupted gradient path",
+             "leaky and gated units; the LSTM as four notes write it, forward and backward; "
+             "the constant error carousel; why the forget gate",
              ("000", "001", "002", "003", "004"), 45, "05_gates_and_lstm.ipynb"),
     Notebook(6, "The GRU",
              "update and reset gates; the two reset conventions; "
