@@ -1,4 +1,4 @@
-"""Checkers of notebook 06: right answers pass, each usual mistake is named, nothing the reader returns makes them raise."""
+"""Checkers of notebook 06: right answers pass, each usual mistake is named, nothing returned makes them raise."""
 import numpy as np
 import pytest
 from unrolled import cells

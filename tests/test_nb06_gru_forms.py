@@ -1,4 +1,4 @@
-"""gru_forms: the notes' GRU equals the library's; 004's printed backward lines are wrong where the notebook says."""
+"""gru_forms: the notes' GRU equals the library's; 004's printed backward lines fail where the notebook says."""
 import numpy as np
 import pytest
 from unrolled import cells, gradcheck, gru_forms, sequence

@@ -142,7 +142,7 @@ INTERP_CASES = [(71, 2, 3), (72, 4, 5)]
 
 
 def interpolation_backward(dh, h_prev, z, n):
-    """The reference: gradients of ``L`` with respect to ``z``, ``n`` and ``h_prev`` (directly, through this line only)."""
+    """The reference: dL/dz, dL/dn and dL/dh_prev through this line only."""
     return dh * (h_prev - n), dh * (1 - z), dh * z
 
 
