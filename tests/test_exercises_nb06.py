@@ -72,6 +72,15 @@ def test_interpolation_mistakes_are_named(fn, words):
     assert v.status == "wrong" and words in v.message, v
 
 
+def test_interpolation_mutation_is_reported():
+    def fn(dh, h, z, n):
+        out = nb06.interpolation_backward(dh, h, z, n)
+        z[...] = 0.5
+        return out
+    v = nb06.check_interpolation_backward(fn)
+    assert v.status == "wrong" and "changed its input z" in v.message
+
+
 # ---------------------------------------------------------------- 06.3 parameter count
 
 

@@ -136,3 +136,32 @@ def test_bad_input_is_named():
         w = gru_forms.to_notes(p)
         gru_forms.notes_backward(np.zeros((1, 1, 3)), gru_forms.notes_forward(np.zeros((1, 1, 2)), w)[1], w,
                                  eq12="typo")
+
+
+def test_notes_functions_reject_bad_input_naming_the_argument():
+    rng = np.random.default_rng(0)
+    p = cells.init("gru", 2, 3, rng, reset_after=False)
+    w = gru_forms.to_notes(p)
+    x = rng.normal(size=(4, 1, 2))
+    _, caches = gru_forms.notes_forward(x, w)
+    bad_w = dict(w, w_z=w["w_z"][:, :4])
+    cases = [
+        (lambda: gru_forms.notes_step(np.zeros((1, 5)), np.zeros((1, 3)), w), ValueError, "x"),
+        (lambda: gru_forms.notes_step(np.zeros((1, 2)), np.zeros((2, 3)), w), ValueError, "h_prev"),
+        (lambda: gru_forms.notes_step(np.zeros((1, 2)), np.zeros((1, 3)), bad_w), ValueError, "w\\['w_z'\\]"),
+        (lambda: gru_forms.notes_forward(np.zeros((4, 2)), w), ValueError, "x"),
+        (lambda: gru_forms.notes_forward(x, w, h0=np.zeros((1, 4))), ValueError, "h0"),
+        (lambda: gru_forms.notes_forward(x, "w"), TypeError, "w"),
+        (lambda: gru_forms.notes_backward(np.zeros((3, 1, 3)), caches, w), ValueError, "dhs"),
+        (lambda: gru_forms.notes_backward(np.zeros((4, 1, 3)), [], w), TypeError, "caches"),
+        (lambda: gru_forms.notes_backward(np.zeros((4, 1, 3)), caches, w, eq13f="x"), ValueError, "eq13f"),
+        (lambda: gru_forms.coupled_lstm_forward(np.zeros((4, 1, 3)), p), ValueError, "x"),
+        (lambda: gru_forms.state_gradient_norms("gru", x, p, np.zeros((1, 2))), ValueError, "dh_last"),
+        (lambda: gru_forms.state_gradient_norms("gru", x, p, np.full((1, 3), np.nan)), ValueError, "dh_last"),
+        (lambda: gru_forms.closed_form_count("gru", 0, 3), ValueError, "D"),
+        (lambda: gru_forms.one_step_both_ways(np.zeros((1, 2)), np.zeros((1, 3)), {"W_x": 1}), (TypeError, ValueError),
+         "p"),
+    ]
+    for call, exc, name in cases:
+        with pytest.raises(exc, match=f"^{name}"):
+            call()

@@ -69,9 +69,7 @@ def to_notes(p) -> dict:
 
 def from_notes(w) -> dict:
     """004's parameters (or their gradients) -> the library's ``W_x, W_h, b`` (Cho), the inverse of :func:`to_notes`."""
-    if not isinstance(w, dict) or set(w) != set(NOTES_KEYS):
-        raise TypeError(f"w: expected a dict with keys {list(NOTES_KEYS)}, got {type(w).__name__}"
-                        + (f" with keys {sorted(w)}" if isinstance(w, dict) else ""))
+    _check_notes(w)
     H = w["w_r"].shape[0]
     order = (w["w_r"], -w["w_u"], w["w_z"])
     return {"W_x": np.concatenate([m[:, H:] for m in order], axis=0),
@@ -79,8 +77,33 @@ def from_notes(w) -> dict:
             "b": np.concatenate([w["b_r"], -w["b_u"], w["b_z"]])}
 
 
+def _check_notes(w, name="w") -> tuple[int, int]:
+    """Validate 004-style parameters; return (D, H)."""
+    if not isinstance(w, dict) or set(w) != set(NOTES_KEYS):
+        raise TypeError(f"{name}: expected a dict with keys {list(NOTES_KEYS)}, got {type(w).__name__}"
+                        + (f" with keys {sorted(w)}" if isinstance(w, dict) else ""))
+    for k in NOTES_KEYS:
+        _checks.array(f"{name}[{k!r}]", w[k], ndim=2 if k.startswith("w") else 1)
+    H = w["w_r"].shape[0]
+    D = w["w_r"].shape[1] - H
+    if D < 1:
+        raise ValueError(f"{name}['w_r']: expected shape (H, H + D) with D >= 1, got {w['w_r'].shape}")
+    for k in NOTES_KEYS:
+        _checks.shape(f"{name}[{k!r}]", w[k], (H, H + D) if k.startswith("w") else (H,))
+    return D, H
+
+
+def _check_input(x, h, D, H, x_name="x", h_name="h_prev"):
+    x = _checks.array(x_name, x, ndim=2)
+    h = _checks.array(h_name, h, ndim=2)
+    _checks.shape(x_name, x, (x.shape[0], D))
+    _checks.shape(h_name, h, (x.shape[0], H))
+    return x, h
+
+
 def notes_step(x, h_prev, w):
     """004 eqs 11a-11d, one step, batch of rows: ``x`` (B, D), ``h_prev`` (B, H). Returns (h, cache)."""
+    x, h_prev = _check_input(x, h_prev, *_check_notes(w))
     hx = np.concatenate([h_prev, x], axis=1)                     # [h_{t-1}; x_t] as rows
     u = sigmoid(hx @ w["w_u"].T + w["b_u"])                      # 11a
     r = sigmoid(hx @ w["w_r"].T + w["b_r"])                      # 11b
@@ -92,9 +115,11 @@ def notes_step(x, h_prev, w):
 
 def notes_forward(x, w, h0=None):
     """Eqs 11a-11d over a sequence ``x`` (T, B, D); returns ``hs`` (T, B, H) and the per-step caches."""
+    D, H = _check_notes(w)
     x = _checks.array("x", x, ndim=3)
-    H = w["w_r"].shape[0]
-    h = np.zeros((x.shape[1], H)) if h0 is None else h0
+    if x.shape[0] < 1:
+        raise ValueError(f"x: expected at least one time step, got shape {x.shape}")
+    h = np.zeros((x.shape[1], H)) if h0 is None else _check_input(x[0], h0, D, H, "x", "h0")[1]
     hs, caches = [], []
     for x_t in x:
         h, c = notes_step(x_t, h, w)
@@ -119,7 +144,12 @@ def notes_backward(dhs, caches, w, eq12="complete", eq13f="complete"):
     for name, value, options in (("eq12", eq12, ("printed", "complete")),
                                  ("eq13f", eq13f, ("printed", "complete"))):
         _checks.choice(name, value, options)
-    H = w["w_r"].shape[0]
+    _, H = _check_notes(w)
+    if not isinstance(caches, list) or not caches:
+        raise TypeError(f"caches: expected the non-empty list from notes_forward, got {type(caches).__name__}")
+    dhs = _checks.array("dhs", dhs, ndim=3)
+    B = caches[0][2].shape[0]
+    _checks.shape("dhs", dhs, (len(caches), B, H))
     grads = {k: np.zeros_like(v) for k, v in w.items()}
     dx = []
     carry = None            # the t+1 terms of eq 12: ((1 - u_{t+1}), recurrent part), None at t = T
@@ -200,7 +230,8 @@ def coupled_lstm_forward(x, p, h0=None):
     """
     D, H = _cho(p)
     x = _checks.array("x", x, ndim=3)
-    c = np.zeros((x.shape[1], H)) if h0 is None else h0
+    _checks.shape("x", x, (x.shape[0], x.shape[1], D))
+    c = np.zeros((x.shape[1], H)) if h0 is None else _check_input(x[0], h0, D, H, "x", "h0")[1]
     hs = []
     for x_t in x:
         a = x_t @ p["W_x"].T + c @ p["W_h"].T + p["b"]          # the reset block a[:, :H] is not used
@@ -220,6 +251,8 @@ def state_gradient_norms(kind, x, p, dh_last, state0=None):
     """
     x = _checks.array("x", x, ndim=3)
     _, H = cells.check_params(kind, p, n_in=x.shape[2], name="p")
+    dh_last = _checks.array("dh_last", dh_last, ndim=2)
+    _checks.shape("dh_last", dh_last, (x.shape[1], H))
     state = cells.zero_state(kind, x.shape[1], H) if state0 is None else state0
     caches = []
     for x_t in x:
