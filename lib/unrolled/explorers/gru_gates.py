@@ -24,7 +24,8 @@ import numpy as np
 from .. import gru_forms, plots, sequence
 from .base import Explorer
 
-CONVENTIONS = ("reset before (Cho)", "reset after (PyTorch)")
+#: where the reset gate acts, as the toggle shows it
+CONVENTIONS = ("before (Cho)", "after (PyTorch)")
 GATES = ("driven", "pinned")
 #: candidate block: input weight, recurrent weight, the two biases (b_xn, b_hn)
 W_XN, W_HN, B_XN, B_HN = 2.0, 0.9, 0.0, 0.4
@@ -88,7 +89,7 @@ def compute(update_bias: float = 4.0, reset_bias: float = 0.0, gates: str = "dri
     gates_text = (f"gates pinned at z = {z_pin:.4f}, r = {r_pin:.3f}" if gates == "pinned"
                   else f"gates driven by input and state (biases {update_bias:+.1f}, {reset_bias:+.1f})")
     result["kept"] = kept
-    result["readout"] = (f"{gates_text}, {convention}: the pulse's trace is {trace[0]:+.2e} at t = 1 and "
+    result["readout"] = (f"{gates_text}, reset {convention}: the pulse's trace is {trace[0]:+.2e} at t = 1 and "
                          f"{trace[-1]:+.2e} at t = {T} ({100 * kept:.3g}% kept); "
                          f"|dh_T/dh_1| = 10^{result['log_grad'][-2]:.2f}")
     if start <= NOISE:
@@ -124,7 +125,7 @@ def draw(result: dict, fig) -> None:
     ax.set_xticks(xticks, [])
     ax.set_ylabel("state")
     ax.legend(loc="lower right", ncol=3)
-    fig.text(0.08, 0.95, f"one-unit GRU, {s['gates']} gates, {s['convention']}: "
+    fig.text(0.08, 0.95, f"one-unit GRU, {s['gates']} gates, reset {s['convention']}: "
              f"{100 * result['kept']:.3g}% of the pulse's trace left after {s['T']} steps", fontsize=10)
     if result.get("message"):
         ax.text(0.5, 0.5, textwrap.fill(result["message"], 80), transform=ax.transAxes, ha="center",
@@ -150,7 +151,7 @@ def explorer(update_bias: float = 4.0, reset_bias: float = 0.0, gates: str = "dr
                                           description="reset bias", continuous_update=False),
         "gates": widgets.ToggleButtons(options=list(GATES), value=gates, description="gates"),
         "convention": widgets.ToggleButtons(options=list(CONVENTIONS), value=convention,
-                                            description="reset"),
+                                            description="reset", style={"button_width": "auto"}),
         "T": widgets.IntSlider(value=T, min=10, max=200, step=10, description="length T",
                                continuous_update=False),
     }
