@@ -105,3 +105,18 @@ def test_compute_is_fast():
         gradient_flow.compute(radius=1.1, activation="tanh", matrix="non-normal", T=600)
         times.append(time.perf_counter() - start)
     assert min(times) < 0.1
+
+
+@pytest.mark.parametrize("activation, radius", [("tanh", 1.0), ("linear", 1.0), ("relu", 1.0), ("sigmoid", 4.0)])
+def test_gamma_sigma_equal_to_one_within_rounding_is_the_boundary(activation, radius):
+    # a normal W scaled to radius rho has sigma_max = rho up to the last bits (here above it):
+    # a plain comparison would call the boundary "exploding possible"
+    r = gradient_flow.compute(radius=radius, activation=activation, matrix="normal", T=50)
+    assert r["gamma"] * r["sigma_max"] != 1.0
+    assert r["verdict"] == gradient_flow.VERDICTS[0]
+    assert "on the boundary" in r["readout"] and "exploding possible" not in r["readout"]
+
+
+def test_the_verdict_still_separates_both_sides_of_the_boundary():
+    assert "vanishing guaranteed" in gradient_flow.compute(radius=0.95, matrix="normal")["readout"]
+    assert "exploding possible" in gradient_flow.compute(radius=1.05, matrix="normal")["readout"]

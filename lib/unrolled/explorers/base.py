@@ -108,7 +108,7 @@ def top_set(p, rel: float = 1e-9) -> frozenset:
 
 def draw_message(fig: Figure, text: str) -> None:
     """Simple path: instead of a plot, say why these settings cannot be shown, and what to change."""
-    ax = fig.add_subplot()
+    ax = fig.add_axes((0, 0, 1, 1))        # the whole figure, as the message panel of a View
     ax.axis("off")
     ax.text(0.5, 0.5, textwrap.fill(text, MESSAGE_WIDTH), ha="center", va="center", fontsize=11)
 
@@ -248,10 +248,15 @@ class Explorer:
     extremes : dict[str, list], optional
         For controls whose extremes :func:`control_extremes` cannot tell, the
         values a sweep should try.
+    follow : callable, optional
+        ``follow(controls)`` runs before every update and may change other
+        controls' ranges (a step slider whose ``max`` follows the length
+        slider); the changes it causes do not trigger updates of their own.
     """
 
     def __init__(self, title: str, controls: dict[str, widgets.ValueWidget],
-                 compute: Compute, draw: View | Draw, figsize=(9, 3.6), extremes: dict | None = None):
+                 compute: Compute, draw: View | Draw, figsize=(9, 3.6), extremes: dict | None = None,
+                 follow: Callable[[dict], None] | None = None):
         if not controls:
             raise ValueError("controls: expected at least one control, got none")
         if not (isinstance(draw, View) or callable(draw)):
@@ -265,6 +270,8 @@ class Explorer:
         self.draw = draw
         self.figsize = figsize
         self.extremes = dict(extremes or {})
+        self.follow = follow
+        self._following = False
         self._figure = ViewFigure(draw, figsize) if isinstance(draw, View) else None
         self.readout = widgets.HTML(value="")
         self.readout.add_class("unrolled-readout")
@@ -303,9 +310,19 @@ class Explorer:
             return self._figure.png()
         return render_png(self.draw, result, self.figsize)
 
+    def _follow(self) -> None:
+        if self.follow is None:
+            return
+        self._following = True
+        try:
+            self.follow(self.controls)
+        finally:
+            self._following = False
+
     def update(self) -> bytes:
         """Recompute and redraw; return the PNG (also pushed to the page)."""
         start = time.perf_counter()
+        self._follow()
         self.result = self.run_compute(**self.settings())
         self.compute_seconds = time.perf_counter() - start
         png = self.render(self.result)
@@ -322,7 +339,8 @@ class Explorer:
         return png
 
     def _on_change(self, _change) -> None:
-        self.update()
+        if not self._following:               # a range moved by ``follow``: one update, not two
+            self.update()
 
     def show(self) -> None:
         """Display the controls, then the figure with a display id for in-place updates."""

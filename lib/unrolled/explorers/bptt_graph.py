@@ -57,7 +57,7 @@ def compute(step=3, T=8, scale=1.0, seed=0) -> dict:
     norms, shares = r["norms"], r["shares"]
     later = norms[step:].sum()
     fraction_later = float(later / norms[step - 1:].sum())
-    readout = (f"dL/dh_{step} collects L_{step} ... L_{T} ({T - step + 1} losses); "
+    readout = (f"dL/dh_{step} collects L_{step} ... L_{T} ({T - step + 1} loss{'es' if T > step else ''}); "
                f"|dL/dh_{step}| = {total_norm:.3g}; "
                f"{100 * fraction_later:.0f}% of the summed contribution sizes comes from later losses")
     return {"T": T, "step": step, "scale": scale, "norms": norms, "shares": shares,
@@ -176,11 +176,16 @@ def draw(result: dict, fig) -> None:
 def explorer(step=3, T=8, scale=1.0, seed=0) -> Explorer:
     """The widget: sliders for the step, the sequence length and W_hh's spectral radius."""
     controls = {
-        "step": widgets.IntSlider(value=step, min=1, max=MAX_T, description="step k"),
+        "step": widgets.IntSlider(value=step, min=1, max=max(T, step), description="step k"),
         "T": widgets.IntSlider(value=T, min=2, max=MAX_T, description="length T"),
         "scale": widgets.FloatSlider(value=scale, min=0.0, max=3.0, step=0.1,
                                      description="radius of W_hh"),
         "seed": widgets.IntSlider(value=seed, min=0, max=9, description="seed"),
     }
     return Explorer("Which losses does a state's gradient collect?", controls, compute, GraphView(),
-                    figsize=(9, 5))
+                    figsize=(9, 5), follow=_step_follows_length)
+
+
+def _step_follows_length(controls) -> None:
+    """The step slider ends at T: a step beyond the sequence does not exist."""
+    controls["step"].max = controls["T"].value
