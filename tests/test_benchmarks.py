@@ -99,6 +99,7 @@ def test_explorer_benchmark_finds_and_times_every_explorer(tmp_path):
         assert 0 < row["median_ms"] <= row["max_ms"]
         assert 0 < row["compute_median_ms"] <= row["compute_max_ms"]
         assert 0 < row["draw_median_ms"] <= row["draw_max_ms"]
+        assert 0 < row["cpu_median_ms"] <= row["cpu_max_ms"]
         assert row["compute_max_ms"] + row["draw_max_ms"] >= row["max_ms"] - 1e-9
         assert row["worst_setting"]
         table = explorers.markdown(rows, 1)

@@ -227,3 +227,25 @@ def test_every_setting_of_the_sweep_computes_cleanly_and_draws_as_a_fresh_figure
             np.testing.assert_array_equal(pixels(ex.render(result)), pixels(fresh), err_msg=str(s))
     if ex._figure is not None:
         assert ex._figure.view is ex.draw
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_every_combination_of_extremes_computes_cleanly(name):
+    ex = importlib.import_module(f"unrolled.explorers.{name}").explorer()
+    corners = ex.sweep(corners=True)
+    assert len(corners) > len(ex.sweep()) - len(ex.controls)
+    for s in corners:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            result = ex.run_compute(**s)
+        text = result.get("message") or result.get("readout", "")
+        assert text and "nan" not in text.lower(), (s, text)
+
+
+def test_corners_are_every_combination():
+    controls = {"a": widgets.FloatSlider(value=1.0, min=0.5, max=3.0),
+                "kind": widgets.Dropdown(options=["sin", "cos"], value="sin")}
+    ex = Explorer("s", controls, slider_compute, Line())
+    assert ex.sweep(corners=True) == [{"a": 1.0, "kind": "sin"}, {"a": 0.5, "kind": "sin"},
+                                      {"a": 0.5, "kind": "cos"}, {"a": 3.0, "kind": "sin"},
+                                      {"a": 3.0, "kind": "cos"}]

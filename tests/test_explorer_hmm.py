@@ -55,7 +55,8 @@ def test_bad_settings_give_a_message(settings, words):
 
 @pytest.mark.parametrize("beta", [0.0, 0.3, 1.0, 4.0, 20.0])
 def test_no_warnings_anywhere_on_the_sliders(beta):
-    r = strict(hmm_filter.compute, list(hmm.WORDS) * 3, beta, beta)
+    longest = (list(hmm.WORDS) * hmm_filter.MAX_WORDS)[:hmm_filter.MAX_WORDS]
+    r = strict(hmm_filter.compute, longest, beta, beta)
     assert np.all(np.isfinite(r["exact"])) and np.all(np.isfinite(r["approx"]))
     np.testing.assert_allclose(r["exact"].sum(axis=1), 1)
 

@@ -53,8 +53,10 @@ notebook shows the initial figure even where no kernel runs.
 
 Benchmarks and tests move every control to its extremes: sliders to their
 ``min`` and ``max``, menus through every option, checkboxes both ways (see
-:func:`control_extremes`). A control with no natural extremes (a tag list)
-gets them from the explorer's ``extremes={name: [value, ...]}``.
+:func:`control_extremes`), one control at a time and in every combination
+(:meth:`Explorer.sweep`). A control with no natural extremes (a tag list)
+gets them from the explorer's ``extremes={name: [value, ...]}``. A slider
+whose range depends on another control follows it through ``follow``.
 
 In the page, the panel carries the CSS class ``unrolled-explorer`` and the
 readout ``unrolled-readout``: the browser tests find every explorer by them.
@@ -62,6 +64,7 @@ readout ``unrolled-readout``: the browser tests find every explorer by them.
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import textwrap
 import time
@@ -288,14 +291,20 @@ class Explorer:
     def settings(self) -> dict[str, Any]:
         return {name: control.value for name, control in self.controls.items()}
 
-    def sweep(self) -> list[dict[str, Any]]:
-        """The default settings, then each control at each of its extremes (the others at default)."""
+    def sweep(self, corners: bool = False) -> list[dict[str, Any]]:
+        """Settings to time and test: the default, then each control alone at each of its extremes.
+
+        With ``corners``, instead every combination of the controls' extremes
+        (after the default): where two extremes together cost most (the longest
+        sequence at the largest radius), one at a time does not get there.
+        """
         default = self.settings()
-        out = [dict(default)]
-        for name, control in self.controls.items():
-            for value in self.extremes.get(name, control_extremes(control)):
-                out.append({**default, name: value})
-        return out
+        values = {name: self.extremes.get(name, control_extremes(control))
+                  for name, control in self.controls.items()}
+        if corners:
+            names = list(values)
+            return [dict(default)] + [dict(zip(names, combo)) for combo in itertools.product(*values.values())]
+        return [dict(default)] + [{**default, name: v} for name, vs in values.items() for v in vs]
 
     def run_compute(self, **settings) -> dict:
         """``compute`` with numpy's overflow/invalid/divide warnings turned into errors."""

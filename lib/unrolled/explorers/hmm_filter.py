@@ -20,7 +20,8 @@ import numpy as np
 from unrolled import hmm
 from unrolled.explorers.base import Explorer, View, draw_view, top_set
 
-MAX_WORDS = 12
+#: a longer sentence teaches nothing more, and each word adds six numbers to draw
+MAX_WORDS = 8
 DEFAULT_SENTENCE = ("John", "hit", "the", "ball")
 
 
@@ -121,6 +122,7 @@ class FilterView(View):
             self.numbers.append([[ax.text(t, j, "", ha="center", va="center", fontsize=8) for j in range(n)]
                                  for t in range(MAX_WORDS)])
             ax.set_yticks(range(n), hmm.TAGS)
+            ax.tick_params(axis="y", length=0)         # a tick mark next to "0.02" reads as a minus sign
             ax.set_title(title)
         self.boxes = [self.axes[0].add_patch(Rectangle((t - 0.45, 0), 0.9, 0.9, fill=False, lw=2, ec="#d62728"))
                       for t in range(MAX_WORDS)]
@@ -167,5 +169,5 @@ def explorer(words=DEFAULT_SENTENCE, transition_sharpness: float = 1.0,
     }
     return Explorer("Exact filter vs the lecture's RNN (sharpness 1 = the lecture's HMM)",
                     controls, compute, FilterView(), figsize=(9, 3.4),
-                    extremes={"words": [[], ["John"], list(DEFAULT_SENTENCE) * (MAX_WORDS // len(DEFAULT_SENTENCE)),
-                                        list(DEFAULT_SENTENCE) * 4]})
+                    extremes={"words": [[], ["John"], [*DEFAULT_SENTENCE, *DEFAULT_SENTENCE][:MAX_WORDS],
+                                        [*DEFAULT_SENTENCE] * 3]})
