@@ -48,7 +48,9 @@ reference; in ``update``, set each artist's data from the result. Titles and
 limits that depend on the result are set in ``update`` too.
 
 Both paths render without a layout engine (any engine makes ``savefig`` draw
-the figure twice) and with the fastest PNG compression. The PNG is shown as an
+the figure twice), with text drawn from a cache of glyph bitmaps (text is
+most of the drawing time, and an explorer draws the same strings again and
+again) and with the fastest PNG compression. The PNG is shown as an
 ordinary image output with a display id and replaced in place, so the stored
 notebook shows the initial figure even where no kernel runs.
 
@@ -76,8 +78,9 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 from IPython.display import Image, display
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
+from matplotlib.ft2font import FT2Font, RenderMode
 
 Compute = Callable[..., dict]
 Draw = Callable[[dict, Figure], None]
@@ -117,6 +120,90 @@ def draw_message(fig: Figure, text: str) -> None:
     ax.text(0.5, 0.5, textwrap.fill(text, MESSAGE_WIDTH), ha="center", va="center", fontsize=11)
 
 
+# ----------------------------------------------------------------- text, drawn from a cache
+#
+# Text is most of an update's drawing time: matplotlib's Agg backend shapes every
+# string and renders every glyph again on every draw, although an explorer's
+# labels, ticks and legends are mostly the same strings at the same places. The
+# renderer below keeps each string's glyph bitmaps (keyed by the string, font,
+# size, angle, resolution and position within a quarter pixel) and only copies
+# them onto the canvas. It uses matplotlib's private text API (pinned in
+# requirements.txt); where that API is missing, figures use the plain renderer.
+
+#: sub-pixel positions per pixel at which a string is cached (plain Agg: 64)
+_SUBPIXELS = 4
+#: strings kept; the cache is emptied when it is full
+_TEXT_CACHE_SIZE = 4000
+_text_cache: dict = {}
+
+
+def _cached_glyphs(renderer, s, prop, angle, qx, qy, antialiased, features, language):
+    """The glyph bitmaps of ``s`` drawn at sub-pixel offset ``(qx, qy)``: ``[(alpha, left, top)]``.
+
+    The same steps as ``RendererAgg._draw_text_glyphs_and_boxes`` (shape, place
+    each glyph, render it), with the pen at the offset instead of the final position.
+    """
+    font = renderer._prepare_font(prop)
+    flags = get_hinting_flag()
+    items = font._layout(s, flags=flags, features=features, language=language)
+    size = prop.get_size_in_points()
+    cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    rotation = (0x10000 * np.array([[cos, -sin], [sin, cos]])).round().astype(int)
+    mode = RenderMode.NORMAL if antialiased else RenderMode.MONO
+    glyphs = []
+    for item in items:
+        item.ft_object.set_size(size, renderer.dpi)
+        item.ft_object._set_transform(rotation, [round(0x40 * (qx + item.x * cos - item.y * sin)),
+                                                 round(0x40 * (qy + item.x * sin + item.y * cos))])
+        bitmap = item.ft_object._render_glyph(item.glyph_index, flags, mode)
+        alpha = np.array(bitmap.buffer)
+        if not antialiased:
+            alpha *= 0xff
+        glyphs.append((alpha, bitmap.left, bitmap.top))
+    return glyphs
+
+
+class _TextCachingRenderer(RendererAgg):
+    """Agg, with plain (non-math) text drawn from :data:`_text_cache`."""
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if ismath:
+            return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+        features = mtext.get_fontfeatures() if mtext is not None else None
+        language = mtext.get_language() if mtext is not None else None
+        up = self.height - y                                   # FreeType's y axis points up
+        ox, oy = math.floor(x), math.floor(up)
+        qx, qy = (round((x - ox) * _SUBPIXELS) / _SUBPIXELS, round((up - oy) * _SUBPIXELS) / _SUBPIXELS)
+        antialiased = gc.get_antialiased()
+        key = (s, hash(prop), angle, qx, qy, antialiased, self.dpi, get_hinting_flag(),
+               None if features is None else tuple(features), language)
+        glyphs = _text_cache.get(key)
+        if glyphs is None:
+            if len(_text_cache) >= _TEXT_CACHE_SIZE:
+                _text_cache.clear()
+            glyphs = _text_cache[key] = _cached_glyphs(self, s, prop, angle, qx, qy, antialiased,
+                                                       features, language)
+        height = int(self.height)
+        for alpha, left, top in glyphs:
+            self._renderer.draw_text_image(alpha, ox + left, height - (oy + top) + alpha.shape[0], 0, gc)
+
+
+class _Canvas(FigureCanvasAgg):
+    """An Agg canvas whose renderer draws text from the cache."""
+
+    def get_renderer(self):
+        w, h = self.get_width_height(physical=True)
+        key = w, h, self.figure.dpi
+        if self._lastKey != key:
+            self.renderer = _TextCachingRenderer(w, h, self.figure.dpi)
+            self._lastKey = key
+        return self.renderer
+
+
+_CACHE_TEXT = all(hasattr(FT2Font, name) for name in ("_layout", "_set_transform", "_render_glyph")) \
+    and hasattr(RendererAgg, "_prepare_font")
+
+
 def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", pil_kwargs={"compress_level": 1})
@@ -125,7 +212,7 @@ def _png(fig: Figure) -> bytes:
 
 def _new_figure(figsize, dpi) -> Figure:
     fig = Figure(figsize=figsize, dpi=dpi)
-    FigureCanvasAgg(fig)
+    (_Canvas if _CACHE_TEXT else FigureCanvasAgg)(fig)
     fig.set_layout_engine(None)
     fig.subplots_adjust(**MARGINS)
     return fig
