@@ -280,3 +280,8 @@ def test_cached_text_looks_like_plain_agg_text_and_is_reused():
     again = pixels(base._png(figure(base._Canvas))).astype(int)
     assert len(base._text_cache) == entries                    # the second figure drew from the cache
     np.testing.assert_array_equal(again, cached)
+
+
+def test_numbers_that_round_to_zero_have_no_sign():
+    assert base.number(-0.004, ".1f") == "0.0" and base.number(-0.3, ".0f") == "0"
+    assert base.number(-0.05, ".1f") == "-0.1" and base.number(2.345, ".2f") == "2.35"

@@ -3,6 +3,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.figure
 import numpy as np
 import pytest
 from unrolled import bptt
@@ -87,3 +88,15 @@ def test_the_step_slider_ends_at_the_sequence_length():
     assert "message" not in ex.result and "collects L_4 ... L_4 (1 loss)" in ex.readout.value
     ex.controls["T"].value = 12
     assert ex.controls["step"].max == 12 and ex.controls["step"].value == 4
+
+
+def test_tiny_negative_shares_are_labelled_0_percent_not_minus_0():
+    r = bptt_graph.compute(step=1, T=12, scale=0.5)
+    tiny_negative = (r["shares"] < 0) & (r["shares"] > -0.005)
+    assert tiny_negative.any()                      # what would read "-0%"
+    view = bptt_graph.GraphView()
+    fig = matplotlib.figure.Figure()
+    view.build(fig)
+    view.update(r)
+    labels = [s.get_text() for s in view.shares if s.get_visible()]
+    assert "-0%" not in labels and "0%" in labels

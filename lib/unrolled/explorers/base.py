@@ -106,6 +106,12 @@ def compare(a: float, b: float, rel: float = 1e-9, abs_: float = 1e-12) -> int:
     return 0 if close(a, b, rel, abs_) else (1 if a > b else -1)
 
 
+def number(x: float, spec: str) -> str:
+    """``format(x, spec)`` without a negative zero: ``-0.004`` at ``".1f"`` reads ``0.0``, not ``-0.0``."""
+    text = format(x, spec)
+    return format(0.0, spec) if text.startswith("-") and float(text) == 0 else text
+
+
 def top_set(p, rel: float = 1e-9) -> frozenset:
     """The indices of the largest entries of ``p``, ties (within ``rel``) included."""
     p = np.asarray(p, dtype=float)

@@ -18,7 +18,7 @@ from matplotlib.colors import to_rgba
 from unrolled import bptt
 from unrolled.plots import COLORS
 
-from .base import Explorer, View, draw_view
+from .base import Explorer, View, draw_view, number
 
 N_IN, N_HIDDEN = 4, 6
 MAX_T = 12
@@ -159,7 +159,7 @@ class GraphView(View):
                 bar.set_height(norms[t - 1])
                 bar.set_color(hot if t >= k else cold)
                 share.set_position((t, norms[t - 1]))
-                share.set_text(f"{100 * shares[t - 1]:.0f}%")
+                share.set_text(f"{number(100 * shares[t - 1], '.0f')}%")
         bottom.set_xticks(ts, [_sub("L", t) for t in ts])
         bottom.set_xlim(0.4, T + 0.6)
         bottom.set_ylim(0, 1.25 * biggest)

@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import dynamics, plots
 from ..activations import NAMES
-from .base import Explorer, View, compare, draw_view
+from .base import Explorer, View, compare, draw_view, number
 
 HIDDEN = 16
 #: the plot's y-range in decades; curves that leave it are clipped (and the readout says so)
@@ -88,7 +88,7 @@ def compute(radius: float = 0.9, activation: str = "tanh", matrix: str = "normal
     verdict = result["verdict"] = VERDICTS[compare(gamma * sigma, 1.0)]
     slope = "" if result["slope"] is None else f"; measured rate {10 ** result['slope']:.3f} per step"
     result["readout"] = (f"rho = {rho:.2f}, sigma_max = {sigma:.2f}, gamma = {gamma:g}: {verdict}{slope}; "
-                         f"||dh_T/dh_0|| = 10^{last:.1f}, largest 10^{peak:.1f}")
+                         f"||dh_T/dh_0|| = 10^{number(last, '.1f')}, largest 10^{number(peak, '.1f')}")
     if dead is not None:
         step = T - dead + 1                    # the step whose Jacobian made the product zero
         why = ("every ReLU unit is off there" if not np.any(fprimes[step - 1])
