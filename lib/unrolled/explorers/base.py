@@ -139,7 +139,7 @@ def draw_message(fig: Figure, text: str) -> None:
 #: sub-pixel positions per pixel at which a string is cached (plain Agg: 64)
 _SUBPIXELS = 4
 #: strings kept; the cache is emptied when it is full
-_TEXT_CACHE_SIZE = 4000
+_TEXT_CACHE_SIZE = 2000
 _text_cache: dict = {}
 
 
