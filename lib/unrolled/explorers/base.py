@@ -38,8 +38,8 @@ figures, and a module-level ``draw(result, fig)``).
 **The simple path: a function** ``draw(result, fig)``, which draws everything
 into a fresh, empty figure on every update (``draw_message(fig, text)`` for a
 message). It is easy to write and always correct, but its drawing costs
-1.5-2 times as much (measured on this course's explorers); an explorer that
-keeps inside 100 ms with it may stay that way.
+2-2.5 times as much (measured on this course's explorers); an explorer that
+keeps inside 100 ms at every setting with it may stay that way.
 
 Converting ``draw(result, fig)`` to a view: move everything that does not
 depend on the result (``fig.subplots``, labels, fixed limits, the legend) into
