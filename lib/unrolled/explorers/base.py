@@ -391,6 +391,8 @@ class Explorer:
         With ``corners``, instead every combination of the controls' extremes
         (after the default): where two extremes together cost most (the longest
         sequence at the largest radius), one at a time does not get there.
+        The values are not passed through ``follow``: a setting the widgets
+        would not allow is included, and must give a message, not an error.
         """
         default = self.settings()
         values = {name: self.extremes.get(name, control_extremes(control))
