@@ -61,6 +61,11 @@ Benchmarks and tests move every control to its extremes: sliders to their
 gets them from the explorer's ``extremes={name: [value, ...]}``. A slider
 whose range depends on another control follows it through ``follow``.
 
+Readouts that compare computed floats use :func:`compare`, :func:`close` or
+:func:`top_set` (a tolerance: ``sigma_max`` of a matrix scaled to radius 1 is
+``1.0000000000000002``; a flat posterior has no single winner), and print
+numbers that may round to zero with :func:`number` (no ``-0.0``).
+
 In the page, the panel carries the CSS class ``unrolled-explorer`` and the
 readout ``unrolled-readout``: the browser tests find every explorer by them.
 """
