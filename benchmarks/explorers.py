@@ -3,6 +3,7 @@
     python benchmarks/explorers.py            # part of make bench
     python benchmarks/explorers.py --repeats 7 gradient_flow
     python benchmarks/explorers.py --corners  # every combination of the extremes
+    python benchmarks/explorers.py --cold-text  # every string drawn as if for the first time
 
 Every module in ``unrolled/explorers/`` that has ``explorer(**initial)`` is
 found automatically, and so are its controls: the explorer is built with its
@@ -18,7 +19,10 @@ therefore follows a different setting, as when a reader moves a control), and
 each setting's time is the median of its repeats. Per explorer the table gives
 the median over settings and the worst setting, for the whole update and for
 each part, and the CPU time of the update (less sensitive to other work on
-the machine than the wall clock). The table is printed as Markdown and written to
+the machine than the wall clock). Text is drawn from a cache of glyph bitmaps
+(``unrolled.explorers.base``), which the warm-up fills: ``--cold-text`` empties
+it before every update, the upper bound for a setting whose strings (a new
+number in a title, new tick labels) were never drawn. The table is printed as Markdown and written to
 ``build/bench_explorers.md``.
 """
 from __future__ import annotations
@@ -49,16 +53,22 @@ def discover():
     return found
 
 
-def time_sweep(explorer, repeats, corners=False):
+def time_sweep(explorer, repeats, corners=False, cold_text=False):
     """``[(settings, compute_s, draw_s, cpu_s)]`` per setting of the sweep, medians of ``repeats`` passes.
 
     ``cpu_s`` is the CPU time of the whole update (this thread's): on a busy
     machine the wall-clock times grow with the load, the CPU time much less.
+    With ``cold_text``, the cache of drawn text is emptied before every update
+    (the upper bound: every string drawn as if for the first time).
     """
+    from unrolled.explorers import base
+
     settings = explorer.sweep(corners)
     times = [([], [], []) for _ in settings]
     for rep in range(repeats + 1):                       # pass 0 is the warm-up
         for s, (computes, draws, cpus) in zip(settings, times):
+            if cold_text:
+                base._text_cache.clear()
             cpu = time.thread_time()
             start = time.perf_counter()
             result = explorer.run_compute(**s)
@@ -78,14 +88,14 @@ def describe(settings, default):
     return ", ".join(moved) if moved else "default"
 
 
-def measure(repeats=5, modules=None, corners=False):
+def measure(repeats=5, modules=None, corners=False, cold_text=False):
     """One row per explorer: median and worst update over the sweep (ms), compute and draw parts."""
     modules = discover() if modules is None else modules
     rows = []
     for name, module in sorted(modules.items()):
         explorer = module.explorer()
         default = explorer.settings()
-        timed = time_sweep(explorer, repeats, corners)
+        timed = time_sweep(explorer, repeats, corners, cold_text)
         total = [1e3 * (c + d) for _, c, d, _ in timed]
         computes = [1e3 * c for _, c, _, _ in timed]
         draws = [1e3 * d for _, _, d, _ in timed]
@@ -101,8 +111,10 @@ def measure(repeats=5, modules=None, corners=False):
     return rows
 
 
-def markdown(rows, repeats, corners=False):
+def markdown(rows, repeats, corners=False, cold_text=False):
     swept = "every combination of the controls' extremes" if corners else "every control's extremes, one at a time"
+    if cold_text:
+        swept += ", every string drawn as if for the first time (text cache emptied before each update)"
     lines = [f"Explorer update (compute + draw + PNG) over the default and {swept}, "
              f"each setting the median of {repeats} passes; goal: at most {GOAL_MS:.0f} ms at every setting.",
              "",
@@ -128,6 +140,8 @@ def main(argv=None):
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench_explorers.md")
     parser.add_argument("--corners", action="store_true",
                         help="every combination of the controls' extremes, not one control at a time")
+    parser.add_argument("--cold-text", action="store_true",
+                        help="empty the cache of drawn text before every update (the upper bound)")
     parser.add_argument("names", nargs="*", help="only these explorers (module names)")
     args = parser.parse_args(argv)
     found = discover()
@@ -135,8 +149,8 @@ def main(argv=None):
     if unknown:
         parser.error(f"unknown explorer(s) {sorted(unknown)}; found {sorted(found)}")
     modules = {n: found[n] for n in args.names} if args.names else found
-    rows = measure(args.repeats, modules, args.corners)
-    table = markdown(rows, args.repeats, args.corners)
+    rows = measure(args.repeats, modules, args.corners, args.cold_text)
+    table = markdown(rows, args.repeats, args.corners, args.cold_text)
     print(table)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(table)

@@ -104,6 +104,8 @@ def test_explorer_benchmark_finds_and_times_every_explorer(tmp_path):
         assert row["worst_setting"]
         table = explorers.markdown(rows, 1)
         assert f"| {name} | {row['settings']} |" in table
+        cold = explorers.measure(repeats=1, modules={name: module}, cold_text=True)[0]
+        assert cold["settings"] == row["settings"] and cold["max_ms"] > 0
     table = explorers.markdown(explorers.measure(repeats=1, modules={}), 1)
     assert "no explorers found" in table
 
