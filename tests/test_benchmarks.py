@@ -91,8 +91,27 @@ def test_explorer_benchmark_finds_and_times_every_explorer(tmp_path):
     assert set(found) == expected
     if found:
         name = sorted(found)[0]
-        rows = explorers.measure(repeats=1, modules={name: found[name]})
-        assert rows[0]["explorer"] == name and rows[0]["median_ms"] > 0
-        assert 0 < rows[0]["compute_ms"]
+        module = found[name]
+        rows = explorers.measure(repeats=1, modules={name: module})
+        row = rows[0]
+        # the sweep: the default, then every control alone at each of its extremes
+        assert row["explorer"] == name and row["settings"] == len(module.explorer().sweep()) > 1
+        assert 0 < row["median_ms"] <= row["max_ms"]
+        assert 0 < row["compute_median_ms"] <= row["compute_max_ms"]
+        assert 0 < row["draw_median_ms"] <= row["draw_max_ms"]
+        assert 0 < row["cpu_median_ms"] <= row["cpu_max_ms"]
+        assert row["compute_max_ms"] + row["draw_max_ms"] >= row["max_ms"] - 1e-9
+        assert row["worst_setting"]
+        table = explorers.markdown(rows, 1)
+        assert f"| {name} | {row['settings']} |" in table
+        cold = explorers.measure(repeats=1, modules={name: module}, cold_text=True)[0]
+        assert cold["settings"] == row["settings"] and cold["max_ms"] > 0
     table = explorers.markdown(explorers.measure(repeats=1, modules={}), 1)
     assert "no explorers found" in table
+
+
+def test_explorer_benchmark_names_the_moved_control():
+    explorers = load("explorers")
+    default = {"a": 1, "b": "x"}
+    assert explorers.describe(default, default) == "default"
+    assert explorers.describe({"a": 1, "b": "y"}, default) == "b='y'"

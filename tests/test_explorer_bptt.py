@@ -3,6 +3,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.figure
 import numpy as np
 import pytest
 from unrolled import bptt
@@ -74,5 +75,28 @@ def test_widget_updates_when_a_control_moves():
     assert ex.result["step"] == 5
     assert np.all(ex.result["norms"][:4] == 0) and first[3] > 0
     assert "L_5" in ex.readout.value
-    ex.controls["step"].value = 12        # beyond T = 8: a message, not an error
-    assert "message" in ex.result
+    ex.controls["step"].value = 12        # beyond T = 8: the slider stops at 8
+    assert ex.result["step"] == 8 and "message" not in ex.result
+
+
+def test_the_step_slider_ends_at_the_sequence_length():
+    ex = bptt_graph.explorer(step=6, T=8)
+    ex.update()
+    assert ex.controls["step"].max == 8
+    ex.controls["T"].value = 4                     # pulls the step back to 4, one consistent update
+    assert ex.controls["step"].value == 4 and ex.controls["step"].max == 4
+    assert "message" not in ex.result and "collects L_4 ... L_4 (1 loss)" in ex.readout.value
+    ex.controls["T"].value = 12
+    assert ex.controls["step"].max == 12 and ex.controls["step"].value == 4
+
+
+def test_tiny_negative_shares_are_labelled_0_percent_not_minus_0():
+    r = bptt_graph.compute(step=1, T=12, scale=0.5)
+    tiny_negative = (r["shares"] < 0) & (r["shares"] > -0.005)
+    assert tiny_negative.any()                      # what would read "-0%"
+    view = bptt_graph.GraphView()
+    fig = matplotlib.figure.Figure()
+    view.build(fig)
+    view.update(r)
+    labels = [s.get_text() for s in view.shares if s.get_visible()]
+    assert "-0%" not in labels and "0%" in labels

@@ -105,3 +105,30 @@ def test_compute_is_fast():
         gradient_flow.compute(radius=1.1, activation="tanh", matrix="non-normal", T=600)
         times.append(time.perf_counter() - start)
     assert min(times) < 0.1
+
+
+@pytest.mark.parametrize("activation, radius", [("tanh", 1.0), ("linear", 1.0), ("relu", 1.0), ("sigmoid", 4.0)])
+def test_gamma_sigma_equal_to_one_within_rounding_is_the_boundary(activation, radius):
+    # a normal W scaled to radius rho has sigma_max = rho up to the last bits (here above it):
+    # a plain comparison would call the boundary "exploding possible"
+    r = gradient_flow.compute(radius=radius, activation=activation, matrix="normal", T=50)
+    assert r["gamma"] * r["sigma_max"] != 1.0
+    assert r["verdict"] == gradient_flow.VERDICTS[0]
+    assert "on the boundary" in r["readout"] and "exploding possible" not in r["readout"]
+
+
+def test_the_verdict_still_separates_both_sides_of_the_boundary():
+    assert "vanishing guaranteed" in gradient_flow.compute(radius=0.95, matrix="normal")["readout"]
+    assert "exploding possible" in gradient_flow.compute(radius=1.05, matrix="normal")["readout"]
+
+
+def test_no_negative_zero_in_the_readout():
+    # linear, normal W at radius 1: every Jacobian product has norm 1 up to rounding, and
+    # log10 of it can be -8e-16, which a plain format prints as 10^-0.0
+    radius = float(np.arange(0.3, 2.01, 0.05)[14])   # 1.00 reached in steps of 0.05: 0.9999999999999998
+    results = [gradient_flow.compute(radius=radius, activation="linear", matrix="normal", T=T)
+               for T in range(10, 60)]
+    below = [r for r in results if -1e-12 < r["log_norms"][-1] < 0]
+    assert below
+    for r in below:
+        assert "||dh_T/dh_0|| = 10^0.0," in r["readout"] and "10^-0.0" not in r["readout"]

@@ -55,7 +55,8 @@ def test_bad_settings_give_a_message(settings, words):
 
 @pytest.mark.parametrize("beta", [0.0, 0.3, 1.0, 4.0, 20.0])
 def test_no_warnings_anywhere_on_the_sliders(beta):
-    r = strict(hmm_filter.compute, list(hmm.WORDS) * 3, beta, beta)
+    longest = (list(hmm.WORDS) * hmm_filter.MAX_WORDS)[:hmm_filter.MAX_WORDS]
+    r = strict(hmm_filter.compute, longest, beta, beta)
     assert np.all(np.isfinite(r["exact"])) and np.all(np.isfinite(r["approx"]))
     np.testing.assert_allclose(r["exact"].sum(axis=1), 1)
 
@@ -81,3 +82,40 @@ def test_widget_updates_fast_and_reacts_to_controls():
     # CI machine, so the whole update is only guarded against gross regressions.
     assert sorted(compute_times)[1] < 0.05
     assert sorted(update_times)[1] < 2.0
+
+
+def test_flat_posteriors_are_ties_and_tied_filters_agree():
+    # sharpness 0: every posterior is exactly uniform up to rounding; argmax would pick
+    # "winners" from the last bits and report disagreement
+    r = hmm_filter.compute(transition_sharpness=0.0, emission_sharpness=0.0)
+    T = len(r["words"])
+    assert r["agree"] == T and f"agree at {T}/{T} steps" in r["readout"]
+    assert all(top == {0, 1, 2} for top in r["exact_top"] + r["approx_top"])
+    assert f"{T} of the exact filter's steps are ties" in r["readout"]
+    assert "/".join(hmm.TAGS) in r["readout"]
+
+
+def test_without_ties_the_readout_names_one_tag_per_step():
+    r = hmm_filter.compute()
+    assert all(len(top) == 1 for top in r["exact_top"]) and "ties" not in r["readout"]
+    assert r["paths"] == 1 and "equally likely" not in r["readout"]
+
+
+@pytest.mark.parametrize("betas", [(0.0, 0.0), (1.0, 1.0), (4.0, 0.0), (0.5, 0.0), (0.0, 2.0), (3.0, 3.0)])
+def test_tied_viterbi_paths_are_counted_as_brute_force_does(betas):
+    import itertools
+
+    L = hmm.lecture_hmm()
+    A, E = hmm.tempered(L["A"], betas[0]), hmm.tempered(L["E"], betas[1])
+    words = ("John", "hit", "the", "ball")
+    obs = hmm.encode(words)
+    with np.errstate(divide="ignore"):
+        logi, logA, logE = np.log(L["initial"]), np.log(A), np.log(E)
+    scores = np.array([logi[y[0]] + logE[y[0], obs[0]]
+                       + sum(logA[y[t - 1], y[t]] + logE[y[t], obs[t]] for t in range(1, len(obs)))
+                       for y in itertools.product(range(3), repeat=len(obs))])
+    expected = int(np.sum(np.isclose(scores, scores.max(), rtol=1e-9, atol=0)))
+    assert hmm_filter.best_path_count(L["initial"], A, E, obs) == expected
+    r = hmm_filter.compute(words, *betas)
+    assert r["paths"] == expected
+    assert (f"one of {expected} equally likely paths" in r["readout"]) == (expected > 1)

@@ -12,7 +12,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from unrolled import activations as act
-from unrolled.explorers.base import Explorer, draw_message
+from unrolled.explorers.base import Explorer, View, draw_view
 
 NAMES = act.NAMES
 
@@ -72,26 +72,43 @@ def compute(activation: str = "tanh", x_range=(-5.0, 5.0)) -> dict:
             "gamma": gamma, "readout": readout}
 
 
-def draw(result: dict, fig) -> None:
+class ActivationView(View):
     """Left f, right f' with its maximum on the range marked and the all-inputs bound dashed."""
-    if "message" in result:
-        return draw_message(fig, result["message"])
-    from unrolled.plots import COLORS
 
-    left, right = fig.subplots(1, 2)
-    name = result["activation"]
-    left.plot(result["x"], result["f"], color=COLORS["rnn"], lw=2)
-    left.set_title(f"f(x) = {name}(x)")
-    left.set_xlabel("x")
-    right.plot(result["x"], result["df"], color=COLORS["rnn"], lw=2, label="f'(x)")
-    right.axhline(result["gamma"], color=COLORS["theory"], ls="--", lw=1,
-                  label=f"max over all x = {result['gamma']:g}")
-    right.plot([result["at"]], [result["max_df"]], "o", color=COLORS["approx"],
-               label=f"max on this range = {result['max_df']:.3g}")
-    right.set_ylim(-0.05, 1.15)
-    right.set_title("slope f'(x)")
-    right.set_xlabel("x")
-    right.legend(loc="center right")
+    def build(self, fig) -> None:
+        from unrolled.plots import COLORS
+
+        self.left, self.right = fig.subplots(1, 2)
+        (self.f,) = self.left.plot([], [], color=COLORS["rnn"], lw=2)
+        self.left.set_xlabel("x")
+        (self.df,) = self.right.plot([], [], color=COLORS["rnn"], lw=2, label="f'(x)")
+        self.bound = self.right.axhline(1.0, color=COLORS["theory"], ls="--", lw=1, label="max over all x")
+        (self.peak,) = self.right.plot([], [], "o", color=COLORS["approx"], label="max on this range")
+        self.right.set_ylim(-0.05, 1.15)
+        self.right.set_title("slope f'(x)")
+        self.right.set_xlabel("x")
+        self.legend = self.right.legend(loc="center right")
+        self.legend_texts = self.legend.get_texts()
+
+    def update(self, result: dict) -> None:
+        x, f = result["x"], result["f"]
+        self.f.set_data(x, f)
+        self.left.set_title(f"f(x) = {result['activation']}(x)")
+        self.left.set_xlim(x[0], x[-1])
+        lo, hi = float(np.min(f)), float(np.max(f))
+        pad = 0.05 * (hi - lo) if hi > lo else max(0.05 * abs(hi), 0.05)
+        self.left.set_ylim(lo - pad, hi + pad)
+        self.df.set_data(x, result["df"])
+        self.right.set_xlim(x[0], x[-1])
+        self.bound.set_ydata([result["gamma"], result["gamma"]])
+        self.peak.set_data([result["at"]], [result["max_df"]])
+        self.legend_texts[1].set_text(f"max over all x = {result['gamma']:g}")
+        self.legend_texts[2].set_text(f"max on this range = {result['max_df']:.3g}")
+
+
+def draw(result: dict, fig) -> None:
+    """The figure of one result in a fresh ``fig`` (see :class:`ActivationView`)."""
+    draw_view(ActivationView(), result, fig)
 
 
 def explorer(activation: str = "tanh", x_range=(-5.0, 5.0)) -> Explorer:
@@ -103,4 +120,4 @@ def explorer(activation: str = "tanh", x_range=(-5.0, 5.0)) -> Explorer:
                                             description="inputs x", continuous_update=False,
                                             readout_format=".1f", layout=widgets.Layout(width="480px")),
     }
-    return Explorer("An activation and its slope", controls, compute, draw, figsize=(9, 3.2))
+    return Explorer("An activation and its slope", controls, compute, ActivationView(), figsize=(9, 3.2))

@@ -24,13 +24,18 @@ import numpy as np
 
 from .. import dynamics, plots
 from ..activations import NAMES
-from .base import Explorer
+from .base import Explorer, View, compare, draw_view, number
 
 HIDDEN = 16
 #: the plot's y-range in decades; curves that leave it are clipped (and the readout says so)
 Y_RANGE = (-60.0, 60.0)
 #: float64 stops at about 1.8e308: a norm beyond this exists only as a logarithm
 FLOAT_DECADES = 308.0
+#: what gamma * sigma_max against 1 says, compared with a tolerance: a matrix scaled to
+#: radius 1 has sigma_max = 1.0000000000000002, which is the boundary, not "exploding"
+VERDICTS = {-1: "vanishing guaranteed (sigma_max < 1/gamma)",
+            0: "on the boundary sigma_max = 1/gamma",
+            1: "exploding possible (sigma_max > 1/gamma)"}
 
 
 def compute(radius: float = 0.9, activation: str = "tanh", matrix: str = "normal",
@@ -80,12 +85,10 @@ def compute(radius: float = 0.9, activation: str = "tanh", matrix: str = "normal
     if n >= 4:
         result["slope"] = dynamics.lag_slope(result["log_norms"], n // 2)
     peak, last = float(np.max(result["log_norms"])), float(result["log_norms"][-1])
-    verdict = ("vanishing guaranteed (sigma_max < 1/gamma)" if cond["vanishing_guaranteed"]
-               else "exploding possible (sigma_max > 1/gamma)" if cond["exploding_possible"]
-               else "on the boundary sigma_max = 1/gamma")
+    verdict = result["verdict"] = VERDICTS[compare(gamma * sigma, 1.0)]
     slope = "" if result["slope"] is None else f"; measured rate {10 ** result['slope']:.3f} per step"
     result["readout"] = (f"rho = {rho:.2f}, sigma_max = {sigma:.2f}, gamma = {gamma:g}: {verdict}{slope}; "
-                         f"||dh_T/dh_0|| = 10^{last:.1f}, largest 10^{peak:.1f}")
+                         f"||dh_T/dh_0|| = 10^{number(last, '.1f')}, largest 10^{number(peak, '.1f')}")
     if dead is not None:
         step = T - dead + 1                    # the step whose Jacobian made the product zero
         why = ("every ReLU unit is off there" if not np.any(fprimes[step - 1])
@@ -99,52 +102,71 @@ def compute(radius: float = 0.9, activation: str = "tanh", matrix: str = "normal
     return result
 
 
+class FlowView(View):
+    """Left: log10 gradient norm against lag with the two theory lines. Right: eigenvalues.
+
+    A message is drawn over the plot (``handles_message``): the theory lines and
+    the spectrum still hold when the measured curve stops meaning anything.
+    """
+
+    handles_message = True
+
+    def build(self, fig) -> None:
+        plots.use_style()
+        # fixed margins and plain Unicode instead of mathtext: each costs tens of milliseconds
+        ax, ax_eig = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.9, 1], "left": 0.07, "right": 0.98,
+                                                     "bottom": 0.14, "top": 0.92, "wspace": 0.25})
+        self.ax, self.ax_eig = ax, ax_eig
+        (self.rho_line,) = ax.plot([], [], "--", color=plots.COLORS["theory"], label="ρᵏ (eigenvalues)")
+        (self.bound_line,) = ax.plot([], [], ":", color=plots.COLORS["approx"], label="(γ·σmax)ᵏ (bound)")
+        (self.measured,) = ax.plot([], [], color=plots.COLORS["rnn"], lw=2, label="measured ‖∂h_T/∂h_(T−k)‖₂")
+        ax.axhline(0, color="k", lw=0.6)
+        ax.set_xlabel("lag k = T - t (steps back in time)")
+        ax.set_ylabel("log₁₀ gradient norm")
+        ax.legend(loc="lower left")
+        self.message = ax.text(0.5, 0.97, "", transform=ax.transAxes, ha="center", va="top", fontsize=8,
+                               color="#a00", bbox={"facecolor": "white", "edgecolor": "#a00", "alpha": 0.9})
+        self.theta = np.linspace(0, 2 * np.pi, 200)
+        ax_eig.plot(np.cos(self.theta), np.sin(self.theta), color="k", lw=0.8)
+        (self.rho_circle,) = ax_eig.plot([], [], "--", color=plots.COLORS["theory"], lw=0.8)
+        (self.eig,) = ax_eig.plot([], [], "o", color=plots.COLORS["rnn"], ms=4)
+        ax_eig.set_aspect("equal")
+        ax_eig.set_xlabel("Re λ")
+        ax_eig.set_ylabel("Im λ")
+
+    def update(self, result: dict) -> None:
+        lags = result["lags"]
+        lo, hi = Y_RANGE
+        self.rho_line.set_data(lags, np.ma.masked_outside(result["rho_line"], lo, hi))
+        self.bound_line.set_data(lags, np.ma.masked_outside(result["bound_line"], lo, hi))
+        ln = result["log_norms"]
+        if ln.size > 1:
+            self.measured.set_data(lags[:ln.size], np.ma.masked_outside(ln, lo, hi))
+        else:
+            self.measured.set_data([], [])
+        ax = self.ax
+        ymin = max(lo, min(-3.0, float(np.min(ln)) - 1, float(result["rho_line"][-1]) - 1))
+        ymax = min(hi, max(3.0, float(np.max(ln)) + 1, float(result["rho_line"][-1]) + 1))
+        ax.set_ylim(ymin, ymax)
+        ax.set_xlim(0, lags[-1])
+        s = result["settings"]
+        ax.set_title(f"{s['activation']}, {s['matrix']} W, radius {s['radius']:.2f}, T = {s['T']}")
+        message = result.get("message")
+        self.message.set_visible(bool(message))
+        self.message.set_text(textwrap.fill(message, 70) if message else "")
+        lam, rho = result["eigenvalues"], result["rho"]
+        self.rho_circle.set_data(rho * np.cos(self.theta), rho * np.sin(self.theta))
+        self.eig.set_data(lam.real, lam.imag)
+        r = max(1.1, 1.1 * rho)
+        self.ax_eig.set_xlim(-r, r)
+        self.ax_eig.set_ylim(-r, r)
+        self.ax_eig.set_title("eigenvalues of W (dots), unit circle,\n"
+                              f"|λ| = ρ = {rho:.2f} (dashed); σmax = {result['sigma_max']:.2f}", fontsize=9)
+
+
 def draw(result: dict, fig) -> None:
-    """Left: log10 gradient norm against lag with the two theory lines. Right: eigenvalues."""
-    plots.use_style()
-    # fixed margins instead of constrained layout, and plain Unicode instead of mathtext:
-    # each of the two costs tens of milliseconds per update
-    fig.set_layout_engine(None)       # no engine at all: any engine makes savefig draw twice
-    ax, ax_eig = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.9, 1], "left": 0.07, "right": 0.98,
-                                                 "bottom": 0.14, "top": 0.92, "wspace": 0.25})
-    lags = result["lags"]
-    lo, hi = Y_RANGE
-    ax.plot(lags, np.ma.masked_outside(result["rho_line"], lo, hi), "--", color=plots.COLORS["theory"],
-            label="ρᵏ (eigenvalues)")
-    ax.plot(lags, np.ma.masked_outside(result["bound_line"], lo, hi), ":", color=plots.COLORS["approx"],
-            label="(γ·σmax)ᵏ (bound)")
-    ln = result["log_norms"]
-    if ln.size > 1:
-        ax.plot(lags[:ln.size], np.ma.masked_outside(ln, lo, hi), color=plots.COLORS["rnn"], lw=2,
-                label="measured ‖∂h_T/∂h_(T−k)‖₂")
-    ymin = max(lo, min(-3.0, float(np.min(ln)) - 1, float(result["rho_line"][-1]) - 1))
-    ymax = min(hi, max(3.0, float(np.max(ln)) + 1, float(result["rho_line"][-1]) + 1))
-    ax.set_ylim(ymin, ymax)
-    ax.set_xlim(0, lags[-1])
-    ax.axhline(0, color="k", lw=0.6)
-    ax.set_xlabel("lag k = T - t (steps back in time)")
-    ax.set_ylabel("log₁₀ gradient norm")
-    s = result["settings"]
-    ax.set_title(f"{s['activation']}, {s['matrix']} W, radius {s['radius']:.2f}, T = {s['T']}")
-    ax.legend(loc="lower left")
-    if result.get("message"):
-        ax.text(0.5, 0.97, textwrap.fill(result["message"], 70), transform=ax.transAxes, ha="center", va="top",
-                fontsize=8, color="#a00", bbox={"facecolor": "white", "edgecolor": "#a00", "alpha": 0.9})
-    lam = result["eigenvalues"]
-    theta = np.linspace(0, 2 * np.pi, 200)
-    ax_eig.plot(np.cos(theta), np.sin(theta), color="k", lw=0.8)
-    ax_eig.plot(result["rho"] * np.cos(theta), result["rho"] * np.sin(theta), "--",
-                color=plots.COLORS["theory"], lw=0.8)
-    ax_eig.plot(lam.real, lam.imag, "o", color=plots.COLORS["rnn"], ms=4)
-    r = max(1.1, 1.1 * result["rho"])
-    ax_eig.set_xlim(-r, r)
-    ax_eig.set_ylim(-r, r)
-    ax_eig.set_aspect("equal")
-    ax_eig.set_xlabel("Re λ")
-    ax_eig.set_ylabel("Im λ")
-    ax_eig.set_title("eigenvalues of W (dots), unit circle,\n"
-                     f"|λ| = ρ = {result['rho']:.2f} (dashed); "
-                     f"σmax = {result['sigma_max']:.2f}", fontsize=9)
+    """The figure of one result in a fresh ``fig`` (see :class:`FlowView`)."""
+    draw_view(FlowView(), result, fig)
 
 
 def explorer(radius: float = 0.9, activation: str = "tanh", matrix: str = "normal",
@@ -158,5 +180,5 @@ def explorer(radius: float = 0.9, activation: str = "tanh", matrix: str = "norma
         "T": widgets.IntSlider(value=T, min=10, max=600, step=10, description="length T",
                                continuous_update=False),
     }
-    return Explorer("Gradient norm against lag, and the eigenvalues of W", controls, compute, draw,
+    return Explorer("Gradient norm against lag, and the eigenvalues of W", controls, compute, FlowView(),
                     figsize=(10, 3.8))

@@ -18,9 +18,10 @@ import ipywidgets as widgets
 import numpy as np
 
 from unrolled import hmm
-from unrolled.explorers.base import Explorer, draw_message
+from unrolled.explorers.base import Explorer, View, draw_view, top_set
 
-MAX_WORDS = 12
+#: a longer sentence teaches nothing more, and each word adds six numbers to draw
+MAX_WORDS = 8
 DEFAULT_SENTENCE = ("John", "hit", "the", "ball")
 
 
@@ -52,37 +53,104 @@ def compute(words=DEFAULT_SENTENCE, transition_sharpness: float = 1.0,
     approx = hmm.rnn_lecture(A.T, E, xs)
     path, _ = hmm.viterbi(L["initial"], A, E, obs)
     tags = np.array(hmm.TAGS)
-    agree = int(np.sum(exact.argmax(axis=1) == approx.argmax(axis=1)))
-    readout = (f"Viterbi: {' '.join(tags[path])} | exact filter: {' '.join(tags[exact.argmax(axis=1)])} "
+    # the most probable tags at each step, ties within rounding included: a flat posterior
+    # has no single winner, and two filters that both say "tie" agree
+    exact_top = [top_set(p) for p in exact]
+    approx_top = [top_set(p) for p in approx]
+    agree = sum(a == b for a, b in zip(exact_top, approx_top))
+    ties = sum(len(a) > 1 for a in exact_top)
+    tied = f"; {ties} of the exact filter's steps are ties (tags joined by /)" if ties else ""
+    paths = best_path_count(L["initial"], A, E, obs)
+    pick = f" (one of {paths} equally likely paths)" if paths > 1 else ""
+    readout = (f"Viterbi{pick}: {' '.join(tags[path])} | exact filter: {_tags(exact_top)} "
                f"(mean top probability {exact.max(axis=1).mean():.2f}) | approximate RNN: "
-               f"{' '.join(tags[approx.argmax(axis=1)])} (mean top probability {approx.max(axis=1).mean():.2f}); "
-               f"the filters agree at {agree}/{len(words)} steps")
+               f"{_tags(approx_top)} (mean top probability {approx.max(axis=1).mean():.2f}); "
+               f"the filters agree at {agree}/{len(words)} steps{tied}")
     return {"words": words, "exact": exact, "approx": approx, "viterbi": path,
-            "A": A, "E": E, "agree": agree, "readout": readout}
+            "A": A, "E": E, "exact_top": exact_top, "approx_top": approx_top, "agree": agree, "paths": paths,
+            "readout": readout}
+
+
+def best_path_count(initial, A, E, obs, rel: float = 1e-9) -> int:
+    """How many tag sequences share the Viterbi score (within rounding): 1 unless there are ties.
+
+    The Viterbi recursion with every maximiser kept, counting paths:
+    ``n_1[j] = 1`` and ``n_t[j] = sum of n_{t-1}[i]`` over the ``i`` whose score
+    ``v_{t-1}[i] + ln A[i, j]`` is the maximum, up to ``rel`` times its size.
+    With flat probabilities every path ties and :func:`unrolled.hmm.viterbi`'s
+    answer is one arbitrary pick among them.
+    """
+    v, _ = hmm.viterbi_trellis(initial, A, E, obs)
+    with np.errstate(divide="ignore"):
+        logA = np.log(np.asarray(A, dtype=float))
+
+    def tied(scores, axis):
+        best = np.max(scores, axis=axis, keepdims=True)
+        return np.isfinite(scores) & (scores >= best - rel * np.maximum(np.abs(best), 1.0))
+
+    count = np.isfinite(v[0]).astype(float)
+    for t in range(1, len(v)):
+        with np.errstate(invalid="ignore"):                      # -inf + -inf stays -inf
+            scores = v[t - 1][:, None] + logA                    # (i, j)
+        count = (tied(scores, 0) * count[:, None]).sum(axis=0)
+    return int((tied(v[-1], 0) * count).sum())
+
+
+def _tags(tops) -> str:
+    """``[{1}, {0, 2}]`` -> ``"N D/V"``: each step's most probable tag(s)."""
+    return " ".join("/".join(hmm.TAGS[j] for j in sorted(top)) for top in tops)
+
+
+class FilterView(View):
+    """Two heatmaps (exact filter with the Viterbi path outlined, lecture's RNN).
+
+    Cells, numbers and boxes are built for the longest sentence
+    (:data:`MAX_WORDS`); an update replaces the images' data and hides what a
+    shorter sentence does not use.
+    """
+
+    def build(self, fig) -> None:
+        from matplotlib.patches import Rectangle
+
+        self.axes = fig.subplots(1, 2, sharey=True)
+        n = len(hmm.TAGS)
+        titles = ("exact filter P(Y_t | x_1..x_t), Viterbi path boxed", "lecture's RNN  softmax(U h + W x)")
+        self.images, self.numbers = [], []
+        for ax, title in zip(self.axes, titles):
+            self.images.append(ax.imshow(np.zeros((n, 1)), vmin=0, vmax=1, cmap="Blues", aspect="auto"))
+            ax.grid(False)
+            self.numbers.append([[ax.text(t, j, "", ha="center", va="center", fontsize=8) for j in range(n)]
+                                 for t in range(MAX_WORDS)])
+            ax.set_yticks(range(n), hmm.TAGS)
+            ax.tick_params(axis="y", length=0)         # a tick mark next to "0.02" reads as a minus sign
+            ax.set_title(title)
+        self.boxes = [self.axes[0].add_patch(Rectangle((t - 0.45, 0), 0.9, 0.9, fill=False, lw=2, ec="#d62728"))
+                      for t in range(MAX_WORDS)]
+
+    def update(self, result: dict) -> None:
+        T, n = len(result["words"]), len(hmm.TAGS)
+        for ax, image, numbers, P in zip(self.axes, self.images, self.numbers, (result["exact"], result["approx"])):
+            image.set_data(P.T)
+            image.set_extent((-0.5, T - 0.5, n - 0.5, -0.5))
+            for t, column in enumerate(numbers):
+                for j, label in enumerate(column):
+                    label.set_visible(t < T)
+                    if t < T:
+                        label.set_text(f"{P[t, j]:.2f}")
+                        label.set_color("white" if P[t, j] > 0.6 else "black")
+            ax.set_xticks(range(T), result["words"], rotation=30 if T > 6 else 0)
+            ax.set_xlim(-0.5, T - 0.5)
+        self.axes[0].set_ylim(n - 0.5, -0.5)
+        path = result["viterbi"]
+        for t, box in enumerate(self.boxes):
+            box.set_visible(t < T)
+            if t < T:
+                box.set_y(path[t] - 0.45)
 
 
 def draw(result: dict, fig) -> None:
-    """Two heatmaps (exact filter with the Viterbi path outlined, lecture's RNN)."""
-    if "message" in result:
-        return draw_message(fig, result["message"])
-    from matplotlib.patches import Rectangle
-
-    axes = fig.subplots(1, 2, sharey=True)
-    T = len(result["words"])
-    panels = [("exact filter P(Y_t | x_1..x_t), Viterbi path boxed", result["exact"]),
-              ("lecture's RNN  softmax(U h + W x)", result["approx"])]
-    for ax, (title, P) in zip(axes, panels):
-        ax.imshow(P.T, vmin=0, vmax=1, cmap="Blues", aspect="auto")
-        ax.grid(False)
-        for t in range(T):
-            for j in range(P.shape[1]):
-                ax.text(t, j, f"{P[t, j]:.2f}", ha="center", va="center", fontsize=8,
-                        color="white" if P[t, j] > 0.6 else "black")
-        ax.set_xticks(range(T), result["words"], rotation=30 if T > 6 else 0)
-        ax.set_yticks(range(len(hmm.TAGS)), hmm.TAGS)
-        ax.set_title(title)
-    for t, j in enumerate(result["viterbi"]):
-        axes[0].add_patch(Rectangle((t - 0.45, j - 0.45), 0.9, 0.9, fill=False, lw=2, ec="#d62728"))
+    """The figure of one result in a fresh ``fig`` (see :class:`FilterView`)."""
+    draw_view(FilterView(), result, fig)
 
 
 def explorer(words=DEFAULT_SENTENCE, transition_sharpness: float = 1.0,
@@ -100,4 +168,6 @@ def explorer(words=DEFAULT_SENTENCE, transition_sharpness: float = 1.0,
                                                   continuous_update=False),
     }
     return Explorer("Exact filter vs the lecture's RNN (sharpness 1 = the lecture's HMM)",
-                    controls, compute, draw, figsize=(9, 3.4))
+                    controls, compute, FilterView(), figsize=(9, 3.4),
+                    extremes={"words": [[], ["John"], [*DEFAULT_SENTENCE, *DEFAULT_SENTENCE][:MAX_WORDS],
+                                        [*DEFAULT_SENTENCE] * 3]})
