@@ -58,6 +58,10 @@ def _step(x, h_prev, c_prev, W_x, W_h, b, order=BLOCK_ORDER, cell="right", out="
     return h, c
 
 
+def _no_bias_step(x, h_prev, c_prev, W_x, W_h, b):
+    return _library_step(x, h_prev, c_prev, W_x, W_h, np.zeros_like(b))
+
+
 def _library_step(x, h_prev, c_prev, W_x, W_h, b):
     (h, c), _ = cells.lstm_step_textbook(x, (h_prev, c_prev), {"W_x": W_x, "W_h": W_h, "b": b})
     return h, c
@@ -90,7 +94,7 @@ def _accept_pair(value, args):
         return value
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         return Wrong(f"your answer is {kind(value)}; expected the pair (h, c), two arrays of shape (B, H)")
-    if any(isinstance(v, (dict, tuple, list, str)) for v in value):
+    if any(isinstance(v, (dict, str, bytes)) or callable(v) for v in value):
         return Wrong(f"your answer is a {type(value).__name__} of 2 items, {kind(value[0])} and "
                      f"{kind(value[1])}; expected the pair (h, c), two arrays of shape (B, H)")
     return _pair(*value)
@@ -132,6 +136,8 @@ check_lstm_step = _ShapeHintExercise(
                 "the candidate g goes through a sigmoid: it is the one block with a tanh"),
         Mistake(_step_mistake(recurrent=False),
                 "the gates ignore h_prev: every block also receives W_h h_prev"),
+        Mistake(lambda *args: _pair(*_no_bias_step(*args)),
+                "the biases are missing: every block's pre-activation also adds its part of b"),
         Mistake(_step_mistake(order="ifog"),
                 "swapped gate order: you read the blocks as i, f, o, g (003's stacking), but W_x, W_h "
                 "and b are stacked i, f, g, o"),
@@ -187,6 +193,10 @@ check_dc_prev = Exercise(
                 "the path through h_t multiplies by tanh(c), not by its derivative"),
         Mistake(lambda dh, dcf, f, o, c: (1 - f) * (dcf + dh * o * _dtanh(c)),
                 "the carousel keeps the fraction f of the cell: 1 - f is what it forgets"),
+        Mistake(lambda dh, dcf, f, o, c: f * (dcf + dh * o * (1 - np.tanh(c)) ** 2),
+                "the square is in the wrong place in the tanh's derivative"),
+        Mistake(lambda dh, dcf, f, o, c: -f * (dcf + dh * o * _dtanh(c)),
+                "the sign is flipped: every factor on the way from c_t back to c_(t-1) is a plain product"),
         Mistake(lambda dh, dcf, f, o, c: f * dcf + dh * o * _dtanh(c),
                 "the factor that carries the gradient to c_(t-1) multiplies only the part from step t+1; "
                 "it belongs to all of dL/dc_t"),
@@ -260,6 +270,10 @@ check_weight_grads = Exercise(
         Mistake(_grads_with("W_x", lambda da, x, hs, h0: _weight_grads(da, x, hs, h0)["W_x"] / da.shape[0]
                             / da.shape[1]),
                 "W_x is averaged; the loss is a sum, so is its gradient"),
+        Mistake(_grads_with("W_h", lambda da, x, hs, h0: np.einsum("tbk,tbh->kh", da[1:], hs[:-1])),
+                "W_h misses the first step: the state that enters step 1 is h0, and it counts too"),
+        Mistake(lambda *args: {k: v / args[0].shape[0] for k, v in _weight_grads(*args).items()},
+                "every gradient is averaged over time: a shared weight's gradient is the sum over the steps"),
         Mistake(_grads_with("W_x", lambda *args: _last_step(*args)["W_x"]),
                 "W_x holds the last step only: the weights are shared by every step, so their gradient "
                 "collects every step"),
