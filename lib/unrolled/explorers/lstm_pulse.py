@@ -102,7 +102,7 @@ class PulseView(View):
         (self.c,) = ax.plot([], [], color=plots.COLORS["lstm"], lw=2, label="cell c_t")
         (self.h,) = ax.plot([], [], "--", color=plots.COLORS["rnn"], lw=1.5, label="state h_t")
         ax.set_ylabel("value")
-        ax.legend(loc="upper right")
+        ax.legend(loc="lower right")             # the cell is written positive: the lower half is free
         (self.dc,) = ax_g.plot([], [], color=plots.COLORS["lstm"], lw=2, label="log₁₀ |∂L/∂c_t|")
         (self.dh,) = ax_g.plot([], [], "--", color=plots.COLORS["rnn"], lw=1.5, label="log₁₀ |∂L/∂h_t|")
         self.legend_g = ax_g.legend(loc="lower right")
