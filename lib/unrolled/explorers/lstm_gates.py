@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import gates, plots
-from .base import Explorer, View, draw_view
+from .base import Explorer, View, draw_view, number
 
 T = 24
 FIRST_WRITE, SECOND_WRITE, SECOND_VALUE = 2, 15, -0.5
@@ -61,9 +61,9 @@ def compute(value: float = 0.8, erase_at: int = 11, read_at: int = 8, hold: floa
     elif max(writes) < erase_at - 1 <= r:       # an erase at the step of a write loses to the write
         story = "the latch was erased before the read"
     else:
-        story = f"the cell holds {held:+.2f}"
-    readout = (f"read at step {read_at}: the read-latch shows h = {shown:+.2f} ({story}); "
-               f"counter after all writes: {trace['c'][-1, 1]:.2f}; "
+        story = f"the cell holds {number(held, '+.2f')}"
+    readout = (f"read at step {read_at}: the read-latch shows h = {number(shown, '+.2f')} ({story}); "
+               f"counter after all writes: {number(trace['c'][-1, 1], '.2f')}; "
                f"latch forget gate at rest sigma({hold:.1f}) = {1 / (1 + np.exp(-hold)):.3f}")
     return {"image": image, "labels": labels, "trace": trace, "shown": shown, "held": held,
             "readout": readout, "settings": {"value": value, "erase_at": erase_at, "read_at": read_at,

@@ -21,7 +21,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from .. import gates, plots
-from .base import Explorer, View, draw_view
+from .base import Explorer, View, draw_view, number
 
 PULSE = 5
 #: input weights of the blocks i, f, g, o: the pulse opens the input gate and writes 2 into the candidate
@@ -79,8 +79,8 @@ def compute(forget_bias: float = 2.0, input_bias: float = -3.0, output_bias: flo
     result["log_dc"], result["log_dh"] = np.log10(dc), np.log10(dh)
     f_rest = 1 / (1 + np.exp(-forget_bias))
     result["readout"] = (f"forget gate at rest sigma({forget_bias:.1f}) = {f_rest:.3f}; "
-                         f"after {T - PULSE} more steps the cell holds {kept:.2f} times what it held right "
-                         f"after the pulse; |dL/dc| at the pulse = 10^{result['log_dc'][PULSE - 1]:.1f}")
+                         f"after {T - PULSE} more steps the cell holds {number(kept, '.2f')} times what it held "
+                         f"right after the pulse; |dL/dc| at the pulse = 10^{number(result['log_dc'][PULSE - 1], '.1f')}")
     return result
 
 
