@@ -80,7 +80,8 @@ def compute(forget_bias: float = 2.0, input_bias: float = -3.0, output_bias: flo
     f_rest = 1 / (1 + np.exp(-forget_bias))
     result["readout"] = (f"forget gate at rest sigma({forget_bias:.1f}) = {f_rest:.3f}; "
                          f"after {T - PULSE} more steps the cell holds {number(kept, '.2f')} times what it held "
-                         f"right after the pulse; |dL/dc| at the pulse = 10^{number(result['log_dc'][PULSE - 1], '.1f')}")
+                         f"right after the pulse; |dL/dc| at the pulse = "
+                         f"10^{number(result['log_dc'][PULSE - 1], '.1f')}")
     return result
 
 
