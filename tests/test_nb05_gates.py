@@ -171,3 +171,11 @@ def test_the_cell_diagram_draws_every_block():
         assert label in texts, label
     fig.canvas.draw()
     plt.close(fig)
+
+
+def test_leaky_params_refuse_an_rnn_with_another_activation():
+    p = cells.init("rnn", 3, 4, np.random.default_rng(0), activation="relu")
+    with pytest.raises(ValueError, match="p_rnn"):
+        gates.leaky_params(0.1, p)
+    tanh = cells.init("rnn", 3, 4, np.random.default_rng(0), activation="tanh")
+    assert "activation" not in gates.leaky_params(0.1, tanh)
