@@ -49,6 +49,7 @@ def test_lstm_step_right_and_stub():
     (make_step(swap=True), "swapped"),
     (make_step(out=lambda o, c, c_prev: o * np.tanh(c_prev)), "previous cell"),
     (make_step(transpose=False), "transposed"),
+    (lambda x, h, c, W_x, W_h, b: make_step()(x, h, c, W_x, W_h, 0 * b), "biases are missing"),
 ])
 def test_lstm_step_mistakes_are_named(fn, words):
     v = nb05.check_lstm_step(fn)
@@ -72,6 +73,8 @@ def test_dc_prev_right_and_stub():
     (lambda dh, dcf, f, o, c: f * (dcf + dh * o), "derivative of the tanh on the cell is missing"),
     (lambda dh, dcf, f, o, c: (1 - f) * (dcf + dh * o * (1 - np.tanh(c) ** 2)), "1 - f"),
     (lambda dh, dcf, f, o, c: f * dcf + dh * o * (1 - np.tanh(c) ** 2), "only the part from step t+1"),
+    (lambda dh, dcf, f, o, c: f * (dcf + dh * o * (1 - np.tanh(c)) ** 2), "square is in the wrong place"),
+    (lambda dh, dcf, f, o, c: -dc_right(dh, dcf, f, o, c), "sign is flipped"),
 ])
 def test_dc_prev_mistakes_are_named(fn, words):
     v = nb05.check_dc_prev(fn)
@@ -97,6 +100,8 @@ def test_weight_grads_right_and_stub():
     (lambda g, da, x, hs, h0: {**g, "b": g["b"] / da.shape[1]}, "averaged over the examples"),
     (lambda g, da, x, hs, h0: {**g, "W_x": da[-1].T @ x[-1]}, "last step only"),
     (lambda g, da, x, hs, h0: {**g, "b": da.sum(axis=0)}, "shape of the parameter"),
+    (lambda g, da, x, hs, h0: {**g, "W_h": sum(da[t].T @ hs[t - 1] for t in range(1, len(x)))}, "first step"),
+    (lambda g, da, x, hs, h0: {k: v / len(x) for k, v in g.items()}, "averaged over time"),
 ])
 def test_weight_grads_mistakes_are_named(change, words):
     v = nb05.check_weight_grads(lambda da, x, hs, h0: change(grads_right(da, x, hs, h0), da, x, hs, h0))
@@ -154,3 +159,10 @@ def test_verdicts_do_not_print_the_formula():
     for v in (nb05.check_lstm_step(make_step()), nb05.check_dc_prev(dc_right),
               nb05.check_weight_grads(grads_right)):
         assert "tanh(c" not in v.message and "*" not in v.message
+
+
+def test_the_pair_may_come_as_nested_lists():
+    def as_lists(*args):
+        h, c = library_step(*args)
+        return [h.tolist(), c.tolist()]
+    assert nb05.check_lstm_step(as_lists).correct

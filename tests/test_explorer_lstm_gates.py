@@ -58,3 +58,9 @@ def test_explorer_builds():
     ex = lstm_gates.explorer()
     assert set(ex.controls) == {"value", "erase_at", "read_at", "hold"}
     assert ex.update()[:4] == b"\x89PNG" and "read-latch" in ex.readout.value
+
+
+def test_no_negative_zero_in_the_readout():
+    # an erased latch holds a tiny value of either sign: it reads +0.00, never -0.00
+    res = lstm_gates.compute(value=-1.0, erase_at=7, read_at=13, hold=1.0)
+    assert abs(res["shown"]) < 0.005 and "-0.00" not in res["readout"] and "h = +0.00" in res["readout"]

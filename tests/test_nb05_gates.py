@@ -157,3 +157,25 @@ def test_hand_set_lstm_latches_counts_and_reads():
     assert abs(tr["c"][9, 0] - np.tanh(-1.0)) < 0.01                    # overwritten
     assert abs(tr["c"][-1, 1] - 2 * np.tanh(0.25)) < 0.01               # two writes counted
     assert abs(tr["h"][4, 2]) > 0.5 and abs(tr["h"][3, 2]) < 0.01       # shown only on read
+
+
+def test_the_cell_diagram_draws_every_block():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from unrolled import plots
+    fig, ax = plt.subplots()
+    assert plots.lstm_cell_diagram(ax) is ax
+    texts = " ".join(t.get_text() for t in ax.texts)
+    for label in ("$f_t$", "$i_t$", "$g_t$", "$o_t$", "$c_{t-1}$", "$c_t$", "$h_t$", "tanh"):
+        assert label in texts, label
+    fig.canvas.draw()
+    plt.close(fig)
+
+
+def test_leaky_params_refuse_an_rnn_with_another_activation():
+    p = cells.init("rnn", 3, 4, np.random.default_rng(0), activation="relu")
+    with pytest.raises(ValueError, match="p_rnn"):
+        gates.leaky_params(0.1, p)
+    tanh = cells.init("rnn", 3, 4, np.random.default_rng(0), activation="tanh")
+    assert "activation" not in gates.leaky_params(0.1, tanh)

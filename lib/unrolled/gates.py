@@ -47,9 +47,14 @@ def leaky_params(a: float, p_rnn: dict) -> dict:
 
     ``h_t = (1 - a) h_{t-1} + a tanh(W_hx x_t + W_hh h_{t-1} + b_h)``: the gate's
     weights are zero and its bias is ``logit(a)``, so ``g_t = a`` at every step and
-    unit. ``p_rnn`` holds ``W_hx``, ``W_hh``, ``b_h`` (from ``cells.init("rnn", ...)``).
+    unit. ``p_rnn`` holds ``W_hx``, ``W_hh``, ``b_h`` (from ``cells.init("rnn", ...)``);
+    the gated cell's candidate is a tanh, so an RNN that chose another activation
+    at ``init`` is refused rather than silently turned into a tanh unit.
     """
     D, H = cells.check_params("rnn", p_rnn, name="p_rnn")
+    if p_rnn.get("activation", "tanh") != "tanh":
+        raise ValueError(f"p_rnn: the leaky unit's candidate is a tanh; these parameters chose "
+                         f"activation={p_rnn['activation']!r} at init")
     dtype = p_rnn["W_hh"].dtype
     return {"W_gx": np.zeros((H, D), dtype), "W_gh": np.zeros((H, H), dtype),
             "b_g": np.full(H, logit(a), dtype), "W_hx": p_rnn["W_hx"].copy(),

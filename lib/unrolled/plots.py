@@ -110,3 +110,51 @@ def unrolled_diagram(ax, T: int = 4, folded: bool = True, weights: bool = True, 
     ax.set_aspect("equal")
     ax.axis("off")
     return ax
+
+
+def lstm_cell_diagram(ax):
+    r"""Draw one LSTM step: the cell line on top, the four blocks below, the state on the right.
+
+    $[h_{t-1}; x_t]$ feeds the four blocks $f, i, g, o$ (sigmoids, the candidate a
+    tanh); $c_t = f_t\odot c_{t-1} + i_t\odot g_t$ runs along the top, where the old
+    cell meets only a product with $f_t$ and a sum (the constant error carousel);
+    $h_t = o_t\odot\tanh(c_t)$ leaves on the right. Draws into ``ax`` (axes off,
+    equal aspect) and returns it.
+    """
+    gate, cell, op, io = "#d9ead3", "#cfe2f3", "white", "#eeeeee"
+    y_c, y_op, y_g, y_in = 3.0, 2.05, 1.0, -0.35
+    gates_x = {"f": 1.6, "i": 3.0, "g": 4.2, "o": 5.6}
+    # the cell line: c_{t-1} -> x f -> + -> c_t
+    _box(ax, 0.0, y_c, "$c_{t-1}$", cell, w=0.9)
+    _box(ax, 1.6, y_c, r"$\times$", op, w=0.5, h=0.5)
+    _box(ax, 3.6, y_c, "$+$", op, w=0.5, h=0.5)
+    _box(ax, 7.0, y_c, "$c_t$", cell, w=0.7)
+    _arrow(ax, (0.45, y_c), (1.35, y_c))
+    _arrow(ax, (1.85, y_c), (3.35, y_c))
+    _arrow(ax, (3.85, y_c), (6.65, y_c))
+    ax.text(3.5, y_c + 0.55, "the carousel: only a product with $f_t$ and a sum", ha="center", fontsize=9,
+            color="#444444")
+    # the blocks and what they feed
+    labels = {"f": r"$f_t$  $\sigma$", "i": r"$i_t$  $\sigma$", "g": r"$g_t$  tanh", "o": r"$o_t$  $\sigma$"}
+    for k, x in gates_x.items():
+        _box(ax, x, y_g, labels[k], gate, w=1.0, h=0.55, fontsize=10)
+        _arrow(ax, (3.6, y_in + 0.3), (x, y_g - 0.28), connectionstyle="arc3,rad=0")
+    _arrow(ax, (1.6, y_g + 0.28), (1.6, y_c - 0.25))                      # f_t into the product
+    _box(ax, 3.6, y_op, r"$\times$", op, w=0.5, h=0.5)                    # i_t * g_t
+    _arrow(ax, (3.0, y_g + 0.28), (3.45, y_op - 0.2))
+    _arrow(ax, (4.2, y_g + 0.28), (3.75, y_op - 0.2))
+    _arrow(ax, (3.6, y_op + 0.25), (3.6, y_c - 0.25))
+    # the output: h_t = o_t * tanh(c_t)
+    _box(ax, 7.0, y_op, "tanh", op, w=0.75, h=0.5, fontsize=10)
+    _box(ax, 7.0, y_g, r"$\times$", op, w=0.5, h=0.5)
+    _box(ax, 8.5, y_g, "$h_t$", cell, w=0.7)
+    _arrow(ax, (7.0, y_c - 0.31), (7.0, y_op + 0.25))
+    _arrow(ax, (7.0, y_op - 0.25), (7.0, y_g + 0.25))
+    _arrow(ax, (6.1, y_g), (6.75, y_g))
+    _arrow(ax, (7.25, y_g), (8.15, y_g))
+    _box(ax, 3.6, y_in, "$[h_{t-1};\\ x_t]$", io, w=1.7, h=0.6, fontsize=11)
+    ax.set_xlim(-0.6, 9.1)
+    ax.set_ylim(y_in - 0.5, y_c + 0.9)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import gates, plots
-from .base import Explorer
+from .base import Explorer, View, draw_view, number
 
 T = 24
 FIRST_WRITE, SECOND_WRITE, SECOND_VALUE = 2, 15, -0.5
@@ -61,32 +61,43 @@ def compute(value: float = 0.8, erase_at: int = 11, read_at: int = 8, hold: floa
     elif max(writes) < erase_at - 1 <= r:       # an erase at the step of a write loses to the write
         story = "the latch was erased before the read"
     else:
-        story = f"the cell holds {held:+.2f}"
-    readout = (f"read at step {read_at}: the read-latch shows h = {shown:+.2f} ({story}); "
-               f"counter after all writes: {trace['c'][-1, 1]:.2f}; "
+        story = f"the cell holds {number(held, '+.2f')}"
+    readout = (f"read at step {read_at}: the read-latch shows h = {number(shown, '+.2f')} ({story}); "
+               f"counter after all writes: {number(trace['c'][-1, 1], '.2f')}; "
                f"latch forget gate at rest sigma({hold:.1f}) = {1 / (1 + np.exp(-hold)):.3f}")
     return {"image": image, "labels": labels, "trace": trace, "shown": shown, "held": held,
             "readout": readout, "settings": {"value": value, "erase_at": erase_at, "read_at": read_at,
                                              "hold": hold}}
 
 
-def draw(result: dict, fig) -> None:
+class GatesView(View):
     """One heat map: six blocks of three rows (i, f, g, o, c, h by unit) against time."""
-    plots.use_style()
-    fig.set_layout_engine(None)
-    ax = fig.subplots(gridspec_kw={"left": 0.2, "right": 0.98, "bottom": 0.22, "top": 0.93})
-    ax.imshow(result["image"], aspect="auto", cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")
-    n = len(UNITS)
-    for k in range(1, len(ROWS)):
-        ax.axhline(k * n - 0.5, color="k", lw=1)
-    ax.set_yticks([k * n + 1 for k in range(len(ROWS))], [NAMES[k] for k in ROWS], fontsize=8)
-    steps = [t for t, label in enumerate(result["labels"]) if label]
-    ax.set_xticks(steps, [result["labels"][t] for t in steps], rotation=45, ha="right", fontsize=8)
-    ax.grid(False)
-    ax.set_xlabel("step (events along the axis); red = +1, blue = -1, white = 0")
-    s = result["settings"]
-    ax.set_title(f"rows of each block, top to bottom: latch, counter, read-latch; latch forget bias {s['hold']:.1f}",
-                 fontsize=10)
+
+    def build(self, fig) -> None:
+        plots.use_style()
+        ax = fig.subplots(gridspec_kw={"left": 0.2, "right": 0.98, "bottom": 0.22, "top": 0.93})
+        self.ax = ax
+        self.image = ax.imshow(np.zeros((len(ROWS) * len(UNITS), T)), aspect="auto", cmap="RdBu_r",
+                               vmin=-1, vmax=1, interpolation="nearest")
+        n = len(UNITS)
+        for k in range(1, len(ROWS)):
+            ax.axhline(k * n - 0.5, color="k", lw=1)
+        ax.set_yticks([k * n + 1 for k in range(len(ROWS))], [NAMES[k] for k in ROWS], fontsize=8)
+        ax.grid(False)
+        ax.set_xlabel("step (events along the axis); red = +1, blue = -1, white = 0")
+
+    def update(self, result: dict) -> None:
+        self.image.set_data(result["image"])
+        steps = [t for t, label in enumerate(result["labels"]) if label]
+        self.ax.set_xticks(steps, [result["labels"][t] for t in steps], rotation=45, ha="right", fontsize=8)
+        s = result["settings"]
+        self.ax.set_title("rows of each block, top to bottom: latch, counter, read-latch; "
+                          f"latch forget bias {s['hold']:.1f}", fontsize=10)
+
+
+def draw(result: dict, fig) -> None:
+    """The figure of one result in a fresh ``fig`` (see :class:`GatesView`)."""
+    draw_view(GatesView(), result, fig)
 
 
 def explorer(value: float = 0.8, erase_at: int = 11, read_at: int = 8, hold: float = 6.0) -> Explorer:
@@ -102,4 +113,4 @@ def explorer(value: float = 0.8, erase_at: int = 11, read_at: int = 8, hold: flo
         "hold": widgets.FloatSlider(value=hold, min=0.0, max=10.0, step=0.5, description="hold (f bias)",
                                     continuous_update=False),
     }
-    return Explorer("A hand-set LSTM: which gate opens when", controls, compute, draw, figsize=(9, 4.2))
+    return Explorer("A hand-set LSTM: which gate opens when", controls, compute, GatesView(), figsize=(9, 4.2))

@@ -15,11 +15,13 @@ learning rule would see of it.
 """
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from .. import gates, plots
-from .base import Explorer
+from .base import Explorer, View, draw_view, number
 
 PULSE = 5
 #: input weights of the blocks i, f, g, o: the pulse opens the input gate and writes 2 into the candidate
@@ -77,45 +79,71 @@ def compute(forget_bias: float = 2.0, input_bias: float = -3.0, output_bias: flo
     result["log_dc"], result["log_dh"] = np.log10(dc), np.log10(dh)
     f_rest = 1 / (1 + np.exp(-forget_bias))
     result["readout"] = (f"forget gate at rest sigma({forget_bias:.1f}) = {f_rest:.3f}; "
-                         f"after {T - PULSE} more steps the cell holds {kept:.2f} times what it held right "
-                         f"after the pulse; |dL/dc| at the pulse = 10^{result['log_dc'][PULSE - 1]:.1f}")
+                         f"after {T - PULSE} more steps the cell holds {number(kept, '.2f')} times what it held "
+                         f"right after the pulse; |dL/dc| at the pulse = "
+                         f"10^{number(result['log_dc'][PULSE - 1], '.1f')}")
     return result
 
 
+class PulseView(View):
+    """Top: c_t and h_t with the pulse marked. Bottom: log10 |dL/dc_t| and |dL/dh_t|.
+
+    A message (the gradient underflows) is drawn over the bottom panel
+    (``handles_message``): the cell and the state above still mean something.
+    """
+
+    handles_message = True
+
+    def build(self, fig) -> None:
+        plots.use_style()
+        ax, ax_g = fig.subplots(2, 1, sharex=True, gridspec_kw={"left": 0.09, "right": 0.98, "bottom": 0.12,
+                                                                 "top": 0.92, "hspace": 0.12})
+        self.ax, self.ax_g = ax, ax_g
+        self.pulse = [a.axvline(PULSE, color="#bbb", lw=6, zorder=0) for a in (ax, ax_g)]
+        (self.c,) = ax.plot([], [], color=plots.COLORS["lstm"], lw=2, label="cell c_t")
+        (self.h,) = ax.plot([], [], "--", color=plots.COLORS["rnn"], lw=1.5, label="state h_t")
+        ax.set_ylabel("value")
+        ax.legend(loc="lower right")             # the cell is written positive: the lower half is free
+        (self.dc,) = ax_g.plot([], [], color=plots.COLORS["lstm"], lw=2, label="log₁₀ |∂L/∂c_t|")
+        (self.dh,) = ax_g.plot([], [], "--", color=plots.COLORS["rnn"], lw=1.5, label="log₁₀ |∂L/∂h_t|")
+        self.legend_g = ax_g.legend(loc="lower right")
+        self.message = ax_g.text(0.5, 0.5, "", transform=ax_g.transAxes, ha="center", va="center",
+                                 fontsize=9, color="#a00")
+        # few, fixed ticks: creating tick artists is most of the drawing time
+        for axis in (ax.yaxis, ax_g.yaxis, ax_g.xaxis):
+            axis.set_major_locator(MaxNLocator(4))
+        ax_g.set_xlabel("step t   (the loss is L = h_T, at the right edge)")
+        ax_g.set_ylabel("gradient")
+
+    def update(self, result: dict) -> None:
+        t = result["t"]
+        self.c.set_data(t, result["c"])
+        self.h.set_data(t, result["h"])
+        top = max(1.0, float(np.max(np.abs(result["c"]))) * 1.1)
+        self.ax.set_ylim(-top, top)
+        s = result["settings"]
+        self.ax.set_title(f"pulse at t = {result['pulse']} (grey); biases: forget {s['forget_bias']:.1f}, "
+                          f"input {s['input_bias']:.1f}, output {s['output_bias']:.1f}")
+        message = result.get("message")
+        for artist in (self.dc, self.dh, self.legend_g, self.pulse[1]):
+            artist.set_visible(not message)
+        self.message.set_visible(bool(message))
+        self.message.set_text(textwrap.fill(message, 90) if message else "")
+        if message:
+            self.ax_g.set_ylim(-3.0, 0.5)
+            self.ax_g.set_yticks([])
+        else:
+            self.dc.set_data(t, result["log_dc"])
+            self.dh.set_data(t, result["log_dh"])
+            lo = float(min(np.min(result["log_dc"]), np.min(result["log_dh"])))
+            self.ax_g.set_ylim(min(-3.0, lo - 0.5), 0.5)
+            self.ax_g.yaxis.set_major_locator(MaxNLocator(4))
+        self.ax_g.set_xlim(1, t[-1])
+
+
 def draw(result: dict, fig) -> None:
-    """Top: c_t and h_t with the pulse marked. Bottom: log10 |dL/dc_t| and |dL/dh_t|."""
-    plots.use_style()
-    fig.set_layout_engine(None)
-    ax, ax_g = fig.subplots(2, 1, sharex=True, gridspec_kw={"left": 0.09, "right": 0.98, "bottom": 0.12,
-                                                             "top": 0.92, "hspace": 0.12})
-    t = result["t"]
-    ax.axvline(result["pulse"], color="#bbb", lw=6, zorder=0)
-    ax.plot(t, result["c"], color=plots.COLORS["lstm"], lw=2, label="cell c_t")
-    ax.plot(t, result["h"], "--", color=plots.COLORS["rnn"], lw=1.5, label="state h_t")
-    top = max(1.0, float(np.max(np.abs(result["c"]))) * 1.1)
-    ax.set_ylim(-top, top)
-    ax.set_ylabel("value")
-    s = result["settings"]
-    ax.set_title(f"pulse at t = {result['pulse']} (grey); biases: forget {s['forget_bias']:.1f}, "
-                 f"input {s['input_bias']:.1f}, output {s['output_bias']:.1f}")
-    ax.legend(loc="upper right")
-    if result.get("message"):
-        ax_g.text(0.5, 0.5, result["message"], transform=ax_g.transAxes, ha="center", va="center",
-                  fontsize=9, color="#a00", wrap=True)
-        ax_g.set_yticks([])
-    else:
-        ax_g.axvline(result["pulse"], color="#bbb", lw=6, zorder=0)
-        ax_g.plot(t, result["log_dc"], color=plots.COLORS["lstm"], lw=2, label="log₁₀ |∂L/∂c_t|")
-        ax_g.plot(t, result["log_dh"], "--", color=plots.COLORS["rnn"], lw=1.5, label="log₁₀ |∂L/∂h_t|")
-        lo = float(min(np.min(result["log_dc"]), np.min(result["log_dh"])))
-        ax_g.set_ylim(min(-3.0, lo - 0.5), 0.5)
-        ax_g.legend(loc="lower right")
-    ax_g.set_xlim(1, t[-1])
-    # few, fixed ticks: creating tick artists is most of the drawing time of a fresh figure
-    for axis in (ax.yaxis, ax_g.yaxis, ax_g.xaxis):
-        axis.set_major_locator(MaxNLocator(4))
-    ax_g.set_xlabel("step t   (the loss is L = h_T, at the right edge)")
-    ax_g.set_ylabel("gradient")
+    """The figure of one result in a fresh ``fig`` (see :class:`PulseView`)."""
+    draw_view(PulseView(), result, fig)
 
 
 def explorer(forget_bias: float = 2.0, input_bias: float = -3.0, output_bias: float = 2.0,
@@ -136,4 +164,4 @@ def explorer(forget_bias: float = 2.0, input_bias: float = -3.0, output_bias: fl
                                continuous_update=False),
     }
     return Explorer("One LSTM unit and a pulse: memory above, gradient from the last step below",
-                    controls, compute, draw, figsize=(9, 5))
+                    controls, compute, PulseView(), figsize=(9, 5))
