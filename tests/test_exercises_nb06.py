@@ -38,10 +38,24 @@ def test_step_mistakes_are_named(kwargs, words):
 
 
 def test_step_hard_coded_answer_fails():
-    x, h, p = nb06._step_case(*nb06.STEP_CASES[0])
+    x, h, p = nb06.check_gru_step.cases(0)[0]
     first = cells.gru_step(x, h, p)[0]
     v = nb06.check_gru_step(lambda *a: first)
-    assert v.status == "wrong" and "shape" in v.message
+    assert v.status == "wrong" and "same answer" in v.message
+
+
+def test_step_the_librarys_own_pair_is_accepted():
+    assert nb06.check_gru_step(cells.gru_step).correct
+
+
+def test_step_reset_missing_and_two_mistakes_are_named():
+    def no_reset(x, h, p):
+        p = dict(p, b=p["b"].copy())
+        p["b"][:h.shape[1]] = 40.0                 # r = 1: the candidate sees all of h_prev
+        return cells.gru_step(x, h, p)[0]
+
+    assert "reset gate is missing" in nb06.check_gru_step(no_reset).message
+    assert "two mistakes" in nb06.check_gru_step(make_step(swap=True, reset="after")).message
 
 
 def test_step_mutation_is_reported():
@@ -66,6 +80,10 @@ def test_interpolation_right_answer_passes():
     (lambda dh, h, z, n: (dh * z * (1 - z) * (h - n), dh * (1 - z), dh * z), "sigmoid's derivative"),
     (lambda dh, h, z, n: (dh * (h - n), 1 - z, dh * z), "dn is missing the factor dh"),
     (lambda dh, h, z, n: (dh * (h - n), dh * (1 - z)), "three arrays"),
+    (lambda dh, h, z, n: (h - n, 1 - z, z), "all three are missing the factor dh"),
+    (lambda dh, h, z, n: (dh * (h - n), dh * (1 - z), -dh * z), "dh_prev has the wrong sign"),
+    (lambda dh, h, z, n: (dh * (h - n), dh * (1 - z), dh), "dh_prev is wrong"),
+    (lambda dh, h, z, n: np.stack([dh * (h - n), dh * (1 - z), dh * z]), "tuple"),
 ])
 def test_interpolation_mistakes_are_named(fn, words):
     v = nb06.check_interpolation_backward(fn)
@@ -98,7 +116,9 @@ def test_count_right_answer_passes():
     (lambda D, H, after: 3 * H * (D + H + 2), "one bias vector per block"),
     (lambda D, H, after: 3 * H * (D + 1 + after) + H * H, "counted once"),
     (lambda D, H, after: 3 * H * (D + 1 + after), "recurrent weights are missing"),
-    (lambda D, H, after: 97, "not the count"),
+    (lambda D, H, after: H * (D + H + 1 + after), "one block's count"),
+    (lambda D, H, after: 3 * H * (D + H) + (1 + after) * H, "counted once for the whole layer"),
+    (lambda D, H, after: 3 * H * (D + H + 1 + after) + 1, "not the count"),
 ])
 def test_count_mistakes_are_named(fn, words):
     v = nb06.check_gru_param_count(fn)

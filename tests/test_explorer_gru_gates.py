@@ -97,3 +97,17 @@ def test_every_control_changes_the_readout():
         before = ex.readout.value
         ex.controls[name].value = value
         assert ex.readout.value != before, name
+
+
+def test_the_figure_is_built_once_and_updated_in_place():
+    ex = gru_gates.explorer()
+    assert isinstance(ex.draw, gru_gates.GateView)
+    ex.update()
+    axes = list(ex._figure.fig.axes)
+    lines = [line for ax in axes for line in ax.lines]
+    for name, value in (("T", 200), ("gates", "pinned"), ("update_bias", -6.0)):
+        ex.controls[name].value = value
+    assert ex._figure.fig.axes == axes
+    assert [line for ax in axes for line in ax.lines] == lines
+    t, h = ex.draw.h.get_data()
+    assert len(t) == 200 and np.array_equal(h, ex.result["h"])

@@ -165,3 +165,17 @@ def test_notes_functions_reject_bad_input_naming_the_argument():
     for call, exc, name in cases:
         with pytest.raises(exc, match=f"^{name}"):
             call()
+
+
+@pytest.mark.parametrize("reset_after", [False, True])
+def test_step_diagram_draws_both_conventions(reset_after):
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    ax = Figure().subplots()
+    assert gru_forms.step_diagram(ax, reset_after=reset_after) is ax
+    texts = " ".join(t.get_text() for t in ax.texts)
+    assert ("b_{hn}" in texts) == reset_after                # the reset multiplies W_hn h + b_hn only after
+    assert "PyTorch" in ax.get_title() if reset_after else "Cho" in ax.get_title()
+    with pytest.raises(TypeError, match="reset_after"):
+        gru_forms.step_diagram(ax, reset_after="after")

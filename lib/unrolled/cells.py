@@ -240,6 +240,12 @@ def gru_project(x, p):
 
 
 def gru_after_core(ax, h_prev, p):
+    """The GRU step with the reset after the recurrent product (cuDNN, PyTorch), given ``ax`` (B, 3H).
+
+    ``ah = W_h h_{t-1} + b_h`` (one product for all three blocks); ``r, z = sigmoid(ax_. + ah_.)``;
+    ``n = tanh(ax_n + r * ah_n)``; ``h = (1 - z) n + z h_{t-1}``. ``h_prev`` (B, H).
+    Returns ``(h, core)``.
+    """
     H = h_prev.shape[1]
     ah = h_prev @ p["W_h.T"]
     ah += p["b_h"]
@@ -251,6 +257,11 @@ def gru_after_core(ax, h_prev, p):
 
 
 def gru_after_core_backward(dh, core):
+    """Backward of :func:`gru_after_core`: ``dh`` (B, H) -> ``(dax, dah, dh_prev)``.
+
+    ``dax`` (B, 3H) is dL/d(input pre-activations) in blocks r, z, n; ``dah`` (B, 3H)
+    is dL/d(W_h h_{t-1} + b_h), which differs from it in block n by the factor r.
+    """
     h_prev, r, z, n, ahn, p = core
     dn = dh * (1 - z)
     dz = dh * (h_prev - n)
@@ -264,6 +275,7 @@ def gru_after_core_backward(dh, core):
 
 
 def gru_after_param_grads(x, dax, dah, rec):
+    """One step's parameter gradients: dW_x = dax^T x, dW_h = dah^T h_{t-1}, db_x, db_h summed over the batch."""
     return {"W_x": dax.T @ x, "W_h": dah.T @ rec, "b_x": dax.sum(axis=0), "b_h": dah.sum(axis=0)}
 
 
@@ -272,6 +284,12 @@ def gru_after_param_grads(x, dax, dah, rec):
 # --------------------------------------------------------------------------
 
 def gru_cho_core(ax, h_prev, p):
+    """The GRU step with the reset before the recurrent product (Cho et al. 2014; 004 eqs 11a-11d with u = 1 - z).
+
+    Given ``ax = W_x x_t + b`` (B, 3H) and ``h_prev`` (B, H): ``r, z`` from the first two
+    blocks with ``W_h`` acting on ``h_{t-1}``; the candidate's block acts on ``r * h_{t-1}``,
+    so a second product follows the first. Returns ``(h, core)``.
+    """
     H = h_prev.shape[1]
     W_hT = p["W_h.T"]
     a_rz = ax[:, :2 * H] + h_prev @ W_hT[:, :2 * H]
@@ -284,6 +302,11 @@ def gru_cho_core(ax, h_prev, p):
 
 
 def gru_cho_core_backward(dh, core):
+    """Backward of :func:`gru_cho_core` (notebook 06, section 2): ``dh`` (B, H) -> ``(da, da, dh_prev)``.
+
+    ``da`` (B, 3H) is dL/d(pre-activations) in blocks r, z, n; ``dh_prev`` has four parts:
+    the interpolation, the reset path and the two gates' recurrent weights.
+    """
     h_prev, r, z, n, rh, p = core
     H = h_prev.shape[1]
     W_h = p["W_h"]
@@ -299,6 +322,7 @@ def gru_cho_core_backward(dh, core):
 
 
 def gru_cho_param_grads(x, dax, dah, rec):
+    """One step's parameter gradients; the candidate's recurrent block pairs with r * h_{t-1}, not h_{t-1}."""
     h_prev, rh = rec
     H = h_prev.shape[1]
     W_h = np.concatenate([dah[:, :2 * H].T @ h_prev, dah[:, 2 * H:].T @ rh], axis=0)

@@ -30,7 +30,8 @@ printed line against finite differences:
 Also here: the closed-form parameter counts (:func:`closed_form_count`), the
 coupled-gate LSTM that a GRU with its reset gate open equals
 (:func:`coupled_lstm_forward`), and the gradient norm ``||dL/dh_t||`` against
-the lag for any cell (:func:`state_gradient_norms`).
+the lag for any cell (:func:`state_gradient_norms`), and one step drawn as a
+data-flow diagram in either convention (:func:`step_diagram`).
 """
 from __future__ import annotations
 
@@ -264,3 +265,63 @@ def state_gradient_norms(kind, x, p, dh_last, state0=None):
         _, dstate, _ = cells.step_backward(dstate, c)
         norms.append(np.linalg.norm(dstate[0] if kind == "lstm" else dstate))
     return np.array(norms)
+
+
+
+def step_diagram(ax, reset_after: bool = False):
+    r"""Draw one GRU step as a data-flow diagram into ``ax`` and return it.
+
+    Along the top, the additive path ``h_{t-1} -> (z ⊙) -> (+) -> h_t``; below it
+    the reset gate, the candidate and the update gate, each fed by ``x_t`` and
+    ``h_{t-1}``; the candidate enters the sum through ``(1 - z) ⊙``. The reset
+    gate's ``⊙`` comes before the candidate's recurrent weight ``W_{hn}`` (Cho et
+    al. 2014, the notes) or, with ``reset_after``, after it (cuDNN, PyTorch).
+    """
+    from .plots import _arrow, _box
+    if not isinstance(reset_after, (bool, np.bool_)):
+        raise TypeError(f"reset_after: expected True or False, got {type(reset_after).__name__}")
+    state, gate, cand, node = "#cfe2f3", "#fde5cc", "#e2f0d9", "white"
+    top, mid, row, bottom = 4.4, 3.3, 2.2, 0.6
+    xr, xreset, xn, xz, xplus = 2.5, 4.2, 5.9, 9.2, 10.7
+    _box(ax, 0.0, top, "$h_{t-1}$", state)
+    _box(ax, 0.0, bottom, "$x_t$", "#eeeeee")
+    _box(ax, xr, row, r"$r = \sigma(\cdot)$", gate, w=1.3, fontsize=10)
+    _box(ax, xn, row, r"$n = \tanh(\cdot)$", cand, w=1.5, fontsize=10)
+    _box(ax, xz, row, r"$z = \sigma(\cdot)$", gate, w=1.3, fontsize=10)
+    for x, y in ((xreset, mid), (xz, top), (xplus, mid)):
+        _box(ax, x, y, r"$\odot$", node, w=0.5, h=0.5)
+    _box(ax, xplus, top, "$+$", node, w=0.5, h=0.5)
+    _box(ax, 12.2, top, "$h_t$", state)
+    # the additive path
+    _arrow(ax, (0.45, top), (xz - 0.25, top))
+    ax.text(6.2, top + 0.3, r"$h_{t-1}$ to $h_t$: times $z$, no weight, no squashing", ha="center",
+            fontsize=9, color="#444444")
+    _arrow(ax, (xz + 0.25, top), (xplus - 0.25, top))
+    _arrow(ax, (xplus + 0.25, top), (12.2 - 0.45, top))
+    # h_{t-1} into the gates and the reset
+    _arrow(ax, (xr, top), (xr, row + 0.31))
+    _arrow(ax, (xz - 0.45, top), (xz - 0.45, row + 0.31))
+    _arrow(ax, (xreset, top), (xreset, mid + 0.25), r"$W_{hn}$" if reset_after else None, (-0.35, 0))
+    _arrow(ax, (xr + 0.65, row + 0.1), (xreset - 0.25, mid - 0.05), "$r$", (0.15, -0.2))
+    _arrow(ax, (xreset + 0.2, mid - 0.2), (xn - 0.3, row + 0.31), None if reset_after else r"$W_{hn}$", (0.35, 0.1))
+    if reset_after:
+        ax.text(xreset + 0.35, mid + 0.2, r"$r \odot (W_{hn} h_{t-1} + b_{hn})$", fontsize=8, color="#444444")
+    else:
+        ax.text(xreset - 0.15, mid + 0.45, r"$W_{hn} (r \odot h_{t-1})$", ha="right", fontsize=8, color="#444444")
+    # the update gate: z keeps the old state, 1 - z takes the candidate
+    _arrow(ax, (xz + 0.2, row + 0.31), (xz + 0.2, top - 0.25))
+    ax.text(xz + 0.35, top - 0.6, "$z$", fontsize=9, color="#444444")
+    _arrow(ax, (xz + 0.65, row), (xplus - 0.1, mid - 0.25), "$1 - z$", (0.45, -0.05))
+    _arrow(ax, (xn + 0.75, row + 0.15), (xplus - 0.25, mid), connectionstyle="arc3,rad=-0.15")
+    ax.text(xn + 1.0, row + 0.45, "$n$", fontsize=9, color="#444444")
+    _arrow(ax, (xplus, mid + 0.25), (xplus, top - 0.25))
+    # x_t into every block
+    for x in (xr, xn, xz):
+        _arrow(ax, (0.45, bottom), (x, row - 0.31))
+    ax.set_xlim(-0.6, 12.8)
+    ax.set_ylim(bottom - 0.45, top + 0.65)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title("reset after the product (cuDNN, PyTorch)" if reset_after
+                 else "reset before the product (Cho et al. 2014, notes 003 and 004)", fontsize=10)
+    return ax

@@ -22,7 +22,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import gru_forms, plots, sequence
-from .base import Explorer
+from .base import Explorer, View, draw_view, number
 
 #: where the reset gate acts, as the toggle shows it
 CONVENTIONS = ("before (Cho)", "after (PyTorch)")
@@ -91,7 +91,7 @@ def compute(update_bias: float = 4.0, reset_bias: float = 0.0, gates: str = "dri
     result["kept"] = kept
     result["readout"] = (f"{gates_text}, reset {convention}: the pulse's trace is {trace[0]:+.2e} at t = 1 and "
                          f"{trace[-1]:+.2e} at t = {T} ({100 * kept:.3g}% kept); "
-                         f"|dh_T/dh_1| = 10^{result['log_grad'][-2]:.2f}")
+                         f"|dh_T/dh_1| = 10^{number(result['log_grad'][-2], '.2f')}")
     if start <= NOISE:
         result["message"] = (f"The pulse never gets in: with the update gate at z = {z_pin:.6f} the step "
                              "keeps all of the old state and takes none of the candidate. "
@@ -99,46 +99,61 @@ def compute(update_bias: float = 4.0, reset_bias: float = 0.0, gates: str = "dri
     return result
 
 
-def draw(result: dict, fig) -> None:
+class GateView(View):
     """Top: the state with and without the pulse, and the trace. Bottom: log10 |dh_T/dh_t|.
 
-    Kept cheap for the 100 ms budget: fixed margins and no layout engine, a few
-    explicit ticks (tick objects are the costliest part of a redraw), the
-    headline as figure text rather than an axes title.
+    Built once (axes, lines, labels, legend); an update replaces the lines' data,
+    the limits and the headline. A message is drawn over the top panel
+    (``handles_message``): the curves still show what happened.
     """
-    plots.use_style()
-    fig.set_layout_engine(None)
-    ax, ax_g = fig.subplots(2, 1, gridspec_kw={"left": 0.08, "right": 0.98, "bottom": 0.11,
-                                               "top": 0.9, "hspace": 0.15})
-    s = result["settings"]
-    t = result["t"]
-    xticks = np.linspace(0, s["T"], 5)
-    ax.plot(t, result["h"], color=plots.COLORS["gru"], lw=2, label="h_t with the pulse")
-    ax.plot(t, result["h_none"], "--", color=plots.COLORS["theory"], label="h_t without it")
-    first = result["trace"][0]
-    if abs(first) > NOISE:
-        ax.plot(t, result["trace"] / first, color=plots.COLORS["exact"], lw=1,
-                label="trace / trace at t = 1")
-    ax.set_ylim(-1.05, 1.05)
-    ax.set_yticks([-1.0, 0.0, 1.0])
-    ax.set_xlim(0, s["T"])
-    ax.set_xticks(xticks, [])
-    ax.set_ylabel("state")
-    ax.legend(loc="lower right", ncol=3)
-    fig.text(0.08, 0.95, f"one-unit GRU, {s['gates']} gates, reset {s['convention']}: "
-             f"{100 * result['kept']:.3g}% of the pulse's trace left after {s['T']} steps", fontsize=10)
-    if result.get("message"):
-        ax.text(0.5, 0.5, textwrap.fill(result["message"], 80), transform=ax.transAxes, ha="center",
-                va="center", fontsize=9, color="#a00", bbox={"facecolor": "white", "edgecolor": "#a00"})
-    lg = result["log_grad"]
-    lo, hi = min(-3.0, float(np.min(lg)) - 0.5), max(0.5, float(np.max(lg)) + 0.5)
-    ax_g.plot(result["grad_t"], lg, color=plots.COLORS["gru"], lw=2)
-    ax_g.set_ylim(lo, hi)
-    ax_g.set_yticks(np.unique(np.round(np.linspace(lo, hi, 4))))
-    ax_g.set_xlim(0, s["T"])
-    ax_g.set_xticks(xticks)
-    ax_g.set_xlabel("step t")
-    ax_g.set_ylabel("log₁₀ |∂h_T/∂h_t|")
+
+    handles_message = True
+
+    def build(self, fig) -> None:
+        plots.use_style()
+        ax, ax_g = fig.subplots(2, 1, gridspec_kw={"left": 0.08, "right": 0.98, "bottom": 0.11,
+                                                   "top": 0.9, "hspace": 0.15})
+        self.ax, self.ax_g = ax, ax_g
+        (self.h,) = ax.plot([], [], color=plots.COLORS["gru"], lw=2, label="h_t with the pulse")
+        (self.h_none,) = ax.plot([], [], "--", color=plots.COLORS["theory"], label="h_t without it")
+        (self.trace,) = ax.plot([], [], color=plots.COLORS["exact"], lw=1, label="trace / trace at t = 1")
+        ax.set_ylim(-1.05, 1.05)
+        ax.set_yticks([-1.0, 0.0, 1.0])
+        ax.set_ylabel("state")
+        ax.legend(loc="lower right", ncol=3)
+        self.headline = fig.text(0.08, 0.95, "", fontsize=10)
+        self.message = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center", fontsize=9,
+                               color="#a00", bbox={"facecolor": "white", "edgecolor": "#a00"})
+        (self.grad,) = ax_g.plot([], [], color=plots.COLORS["gru"], lw=2)
+        ax_g.set_xlabel("step t")
+        ax_g.set_ylabel("log₁₀ |∂h_T/∂h_t|")
+
+    def update(self, result: dict) -> None:
+        s, t = result["settings"], result["t"]
+        xticks = np.linspace(0, s["T"], 5)
+        self.h.set_data(t, result["h"])
+        self.h_none.set_data(t, result["h_none"])
+        first = result["trace"][0]
+        self.trace.set_data(*((t, result["trace"] / first) if abs(first) > NOISE else ([], [])))
+        self.ax.set_xlim(0, s["T"])
+        self.ax.set_xticks(xticks, [])
+        self.headline.set_text(f"one-unit GRU, {s['gates']} gates, reset {s['convention']}: "
+                               f"{100 * result['kept']:.3g}% of the pulse's trace left after {s['T']} steps")
+        message = result.get("message")
+        self.message.set_visible(bool(message))
+        self.message.set_text(textwrap.fill(message, 80) if message else "")
+        lg = result["log_grad"]
+        lo, hi = min(-3.0, float(np.min(lg)) - 0.5), max(0.5, float(np.max(lg)) + 0.5)
+        self.grad.set_data(result["grad_t"], lg)
+        self.ax_g.set_ylim(lo, hi)
+        self.ax_g.set_yticks(np.unique(np.round(np.linspace(lo, hi, 4))))
+        self.ax_g.set_xlim(0, s["T"])
+        self.ax_g.set_xticks(xticks)
+
+
+def draw(result: dict, fig) -> None:
+    """The figure of one result in a fresh ``fig`` (see :class:`GateView`)."""
+    draw_view(GateView(), result, fig)
 
 
 def explorer(update_bias: float = 4.0, reset_bias: float = 0.0, gates: str = "driven",
@@ -156,4 +171,4 @@ def explorer(update_bias: float = 4.0, reset_bias: float = 0.0, gates: str = "dr
                                continuous_update=False),
     }
     return Explorer("A one-unit GRU's memory of a pulse, and the gradient back through time", controls,
-                    compute, draw, figsize=(9, 4.6))
+                    compute, GateView(), figsize=(9, 4.6))
