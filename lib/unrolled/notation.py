@@ -159,7 +159,7 @@ SYMBOLS: tuple[Symbol, ...] = (
             "003": r"$\circ$, $\odot$", "004": r"$\odot$"}),
     Symbol(r"$A,\ E$ (HMM)",
            (r"transitions $A_{ij} = P(Y_t = j \mid Y_{t-1} = i)$, emissions "
-            r"$E_{jk} = P(X_t = k \mid Y_t = j)$ (not the embedding); the recursion uses $U = A^\top$"),
+            r"$E_{jk} = P(X_t = k \mid Y_t = j)$; the recursion uses $U = A^\top$"),
            "`hmm`: `A`, `E`",
            {"002": r"$U = A^\top$, $W = E$"}),
 )
