@@ -136,3 +136,16 @@ def test_the_command_line_exit_status(tmp_path, python, monkeypatch):
 def test_this_environment_runs_the_check_as_a_module():
     out = subprocess.run([sys.executable, "-m", "unrolled.environment"], capture_output=True, text=True)
     assert "tested with" in out.stdout and out.returncode in (0, 1, 2)
+
+
+def test_notebook_00_stores_what_any_correctly_pinned_environment_prints():
+    """nbval compares the stored report: it must be the text of an environment with exactly the pins."""
+    import json
+
+    pins = environment.read_pins(ROOT / "constraints.txt") | environment.read_pins(ROOT / "requirements.txt")
+    expected = environment.check(ROOT, pins, environment.PYTHON).text()
+    notebook = json.loads((ROOT / "notebooks" / "00_start_here.ipynb").read_text())
+    [cell] = [c for c in notebook["cells"] if "environment.check()" in "".join(c["source"])]
+    assert "nbval-ignore-output" not in cell["metadata"].get("tags", [])
+    stored = "".join(out.get("text", "") for out in cell["outputs"])
+    assert stored == expected + "\n"
