@@ -135,3 +135,10 @@ def test_notebooks_present_have_their_planned_names():
             assert path.name == nb.planned, (
                 f"{path.name}: the course map plans {nb.planned}; rename the file, or change `planned` "
                 "in lib/unrolled/course.py and run `.venv/bin/python -m unrolled.course --update-readme`")
+
+
+def test_the_notebooks_are_found_from_their_folder_when_the_package_lives_elsewhere(monkeypatch):
+    monkeypatch.setattr(course, "__file__", "/nowhere/site-packages/unrolled/course.py")
+    monkeypatch.chdir(ROOT / "notebooks")
+    assert course.repository_root() == ROOT
+    assert course.find(course.NOTEBOOKS[0]) == ROOT / "notebooks" / "00_start_here.ipynb"

@@ -143,11 +143,19 @@ NOTEBOOKS: tuple[Notebook, ...] = (
 
 
 def repository_root() -> Path | None:
-    """The course's repository when this package is used from it (editable install), else None."""
+    """The course's repository: around this package (editable install), else the working folder or its parent.
+
+    The second place finds the course when the package was installed on its own
+    (``pip install .`` on a hub) and a notebook's kernel runs in notebooks/.
+    """
     package = Path(__file__).resolve().parent
     root = package.parent.parent
-    is_repo = (root / "pyproject.toml").is_file() and (root / "lib" / "unrolled") == package
-    return root if is_repo else None
+    if (root / "pyproject.toml").is_file() and (root / "lib" / "unrolled") == package:
+        return root
+    for root in (Path.cwd(), Path.cwd().parent):
+        if (root / "lib" / "unrolled").is_dir() and (root / "notebooks").is_dir():
+            return root
+    return None
 
 
 def notebooks_dir() -> Path | None:
