@@ -41,9 +41,9 @@ MAIN_PACKAGES = ("numpy", "matplotlib", "ipywidgets", "jupyterlab", "ipykernel",
 
 #: How to install the pinned versions, wherever the course runs. (``make lab`` alone
 #: reinstalls only when a pin file is newer than .venv.)
-REINSTALL = ("With make lab: remove the .venv folder (rm -rf .venv) and run make lab again. "
-             "In another environment (conda, JupyterHub, Binder): from the course's folder, run "
-             "python -m pip install -r requirements.txt in that environment, then restart the kernel.")
+REINSTALL = ("with make lab, remove the .venv folder (rm -rf .venv) and run make lab again; "
+             "in another environment (conda, JupyterHub, Binder), run python -m pip install -r requirements.txt "
+             "there, from the course's folder, then restart the kernel.")
 
 _PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*==\s*([^\s;#]+)")
 _REQUIRES = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -185,14 +185,18 @@ class Report:
                     "notebooks from the course's folder, after installing it: make lab, or "
                     "python -m pip install -r requirements.txt."]
         todo = []
-        if self.python < MIN_PYTHON or (self.python != PYTHON and not self.works):
-            todo.append(f"Install Python {_v(PYTHON)} (the version the course was tested with) "
-                        "and create the environment with it.")
-        if self.blockers or self.differences:
+        packages = [r for r in self.rows if r.status != "ok" and not (r.group == "other" and r.installed is None)]
+        if self.python < MIN_PYTHON:
+            todo.append(f"Install Python {_v(PYTHON)} (the version the course was tested with) and create "
+                        "the environment with it: make lab, or python -m pip install -r requirements.txt.")
+        if packages:
             todo.append(f"To install the tested versions: {REINSTALL}")
-        if self.works and self.differences:
-            todo.append("Or carry on: the course most likely runs as it is, but a figure or a widget may look "
-                        "different, and a number's last digits may differ from the stored notebook.")
+            if self.works:
+                todo.append("Or carry on: the course most likely runs as it is, but a figure or a widget may "
+                            "look different, and a number's last digits may differ from the stored notebook.")
+        elif self.python != PYTHON and self.works:
+            todo.append(f"Nothing needs doing. For exactly the tested set-up, use Python {_v(PYTHON)} "
+                        "(make lab uses python3.11 when it is installed).")
         return todo
 
     def text(self) -> str:
