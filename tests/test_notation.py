@@ -27,7 +27,7 @@ def test_the_notes_names_are_collapsed_under_the_compact_table():
     assert rest.startswith("<summary>What notes 002 and 004 call each symbol")
     # blank lines around the inner table, or a Markdown renderer shows it as raw text
     assert f"</summary>\n\n{notation.mapping(['002', '004'])}\n\n</details>" in rest
-    assert notation.table(["002"]).count("What note 002 call") == 1
+    assert notation.table(["002"]).count("What note 002 calls each symbol") == 1
     assert "What all five notes call" in notation.table()
 
 

@@ -226,7 +226,8 @@ def table(notes: tuple[str, ...] | list[str] | None = None, symbols=None) -> str
     notes = _check_notes(notes)
     which = "all five notes" if len(notes) == len(NOTES) else (
         "note " + notes[0] if len(notes) == 1 else "notes " + ", ".join(notes[:-1]) + " and " + notes[-1])
-    return (f"{compact(notes, symbols)}\n\n<details><summary>What {which} call each symbol "
+    verb = "calls" if len(notes) == 1 else "call"
+    return (f"{compact(notes, symbols)}\n\n<details><summary>What {which} {verb} each symbol "
             f"(click to open)</summary>\n\n{mapping(notes, symbols)}\n\n</details>")
 
 
