@@ -14,7 +14,7 @@ REPORT := build/test-report
 .PHONY: lab test test-unit test-notebooks test-notebooks-other-blas test-browser notebooks figures student html slides bench constraints lint clean help
 
 help:
-	@echo "make lab         install (first time) and open the course in JupyterLab"
+	@echo "make lab         install (first time) and open the course in JupyterLab (PORT=8888 by default)"
 	@echo "make test        install, then run every test: library, explorers, notebooks (twice), browser"
 	@echo "make notebooks   re-execute every notebook in place and store its outputs"
 	@echo "make figures     regenerate figures/ from the library"
@@ -36,6 +36,8 @@ $(DEV_STAMP): $(LAB_STAMP) requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
+# PORT=9000 chooses the port; if it is taken, tools/lab.py says so and uses the next free one.
+# JupyterLab's news pop-up is off by default (tools/jupyter-config).
 lab: $(LAB_STAMP)
 	$(PY) tools/lab.py --port $(PORT)
 

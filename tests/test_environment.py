@@ -1,11 +1,21 @@
-"""The environment check: reads the pins, compares, and says what to do."""
+"""The environment check: judges what is installed (never where), and says what to do.
+
+Every case runs on fake version tables, so the verdicts are tested for machines
+this one is not: another Python, conda's or a hub's packages, a missing package.
+"""
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from unrolled import environment
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# what each fake package requires (the course's two packages pull in jinja2; pytest in pluggy)
+NEEDS = {"numpy": set(), "ipywidgets": {"Jinja2"}, "jinja2": {"markupsafe"}, "markupsafe": set(),
+         "pytest": {"pluggy"}, "pluggy": set(), "zipp": set()}
+AS_PINNED = {"numpy": "2.4.6", "ipywidgets": "8.1.9", "jinja2": "3.1.6", "markupsafe": "3.0.4"}
 
 
 def make_repo(tmp_path):
@@ -14,8 +24,13 @@ def make_repo(tmp_path):
         "# comment\n-c constraints.txt\nnumpy==2.4.6\nipywidgets==8.1.9  # widgets\n-e .\n")
     (tmp_path / "requirements-dev.txt").write_text("-r requirements.txt\npytest==9.2.0\n")
     (tmp_path / "constraints.txt").write_text(
-        "# freeze\nnumpy==2.4.6\nipywidgets==8.1.9\npytest==9.2.0\nJinja2==3.1.6\nzipp==3.23.0\n")
+        "# freeze\nnumpy==2.4.6\nipywidgets==8.1.9\npytest==9.2.0\nJinja2==3.1.6\nMarkupSafe==3.0.4\n"
+        "pluggy==1.7.0\nzipp==3.23.0\n")
     return tmp_path
+
+
+def check(tmp_path, installed, python=(3, 11)):
+    return environment.check(make_repo(tmp_path), installed, python, NEEDS)
 
 
 def test_read_pins_normalises_names_and_ignores_other_lines(tmp_path):
@@ -24,63 +39,86 @@ def test_read_pins_normalises_names_and_ignores_other_lines(tmp_path):
     assert environment.read_pins(path) == {"jinja2": "3.1.6", "foo-bar-baz": "1.0"}
 
 
-def test_everything_as_pinned_is_ok(tmp_path):
-    root = make_repo(tmp_path)
-    installed = {"numpy": "2.4.6", "ipywidgets": "8.1.9", "pytest": "9.2.0", "jinja2": "3.1.6"}
-    report = environment.check(root, installed, (3, 11), root / ".venv")
-    assert report.ok and report.problems == []
+def test_dependencies_follow_requirements_transitively():
+    needs = {"a": {"b"}, "b": {"c", "not-installed"}, "c": {"a"}, "d": set()}
+    assert environment.dependencies(["a"], needs) == {"b", "c"}
+
+
+def test_as_pinned_is_ok_and_the_text_is_the_same_with_or_without_the_test_tools(tmp_path):
+    learner = check(tmp_path, AS_PINNED)
+    maintainer = check(tmp_path, {**AS_PINNED, "pytest": "9.2.0", "pluggy": "1.7.0", "zipp": "3.23.0"})
+    assert learner.ok and maintainer.ok and learner.works
+    assert learner.text() == maintainer.text()
+    text = learner.text()
+    assert "Everything is as the course was tested" in text and "What to do" not in text
+    assert "pytest" not in text and "test tools" not in text
+
+
+def test_the_text_does_not_depend_on_where_the_environment_lives(tmp_path, monkeypatch):
+    """A .venv, a conda prefix, a hub's Python: the same versions give the same report."""
+    texts = set()
+    for prefix in (tmp_path / ".venv", Path("/opt/conda/envs/rnn"), Path("/srv/hub/user")):
+        monkeypatch.setattr(sys, "prefix", str(prefix))
+        monkeypatch.setattr(sys, "executable", str(prefix / "bin" / "python"))
+        texts.add(check(tmp_path, AS_PINNED).text())
+    assert len(texts) == 1
+
+
+def test_a_newer_python_with_everything_installed_is_untested_not_broken(tmp_path):
+    report = check(tmp_path, AS_PINNED, python=(3, 12))
+    assert report.works and not report.ok and report.blockers == []
+    assert report.differences == ["Python 3.12; the course was tested with Python 3.11"]
     text = report.text()
-    assert "Everything matches the pins." in text and "What to do" not in text
-    assert "other pinned dependencies: 1 installed, all as pinned" in text  # zipp not installed: fine
-    assert "environment: the course's .venv" in text
+    assert "newer (untested)" in text and "The course should run" in text
+    assert "Nothing needs doing" in text and "rm -rf .venv" not in text
 
 
-def test_a_differing_course_package_is_named_with_the_fix(tmp_path):
-    root = make_repo(tmp_path)
-    installed = {"numpy": "2.0.0", "ipywidgets": "8.1.9"}
-    report = environment.check(root, installed, (3, 11), root / ".venv")
-    assert not report.ok
-    assert report.problems == ["numpy: pinned 2.4.6, 2.0.0 installed"]
+def test_an_older_python_will_not_work(tmp_path):
+    report = check(tmp_path, AS_PINNED, python=(3, 10))
+    assert not report.works
+    assert report.blockers == ["Python 3.10 is older than the course needs (3.11 or newer)"]
+    assert "This will not work" in report.text() and "Install Python 3.11" in report.text()
+
+
+def test_a_differing_course_package_is_named_with_the_fix_for_any_environment(tmp_path):
+    report = check(tmp_path, {**AS_PINNED, "numpy": "2.0.0"})
+    assert report.works and not report.ok
+    assert report.differences == ["numpy 2.0.0; the course was tested with 2.4.6"]
     text = report.text()
-    assert "numpy                   2.4.6      2.0.0  differs" in text
-    assert "What to do:" in text and "rm -rf .venv" in text and "make lab" in text
+    assert "numpy               2.4.6      2.0.0  differs" in text
+    assert "rm -rf .venv" in text and "make lab" in text              # the course's own .venv
+    assert "pip install -r requirements.txt" in text and "conda" in text  # anywhere else
 
 
-def test_missing_test_tools_are_fine_but_a_missing_course_package_is_not(tmp_path):
-    root = make_repo(tmp_path)
-    report = environment.check(root, {"numpy": "2.4.6", "ipywidgets": "8.1.9"}, (3, 11), root / ".venv")
-    assert report.ok and "not installed (fine)" in report.text()
-    report = environment.check(root, {"numpy": "2.4.6"}, (3, 11), root / ".venv")
-    assert report.problems == ["ipywidgets: pinned 8.1.9, not installed"]
+def test_a_missing_course_package_will_not_work(tmp_path):
+    installed = {k: v for k, v in AS_PINNED.items() if k != "ipywidgets"}
+    report = check(tmp_path, installed)
+    assert not report.works
+    assert report.blockers == ["ipywidgets is not installed; the course imports it"]
+    assert "MISSING" in report.text() and "This will not work" in report.text()
 
 
-def test_a_transitive_dependency_that_differs_is_reported(tmp_path):
-    root = make_repo(tmp_path)
-    installed = {"numpy": "2.4.6", "ipywidgets": "8.1.9", "jinja2": "3.0.0"}
-    report = environment.check(root, installed, (3, 11), root / ".venv")
-    assert report.problems == ["jinja2: pinned 3.1.6, 3.0.0 installed"]
-    assert "1 differ from the pins" in report.text()
+def test_a_dependency_that_differs_is_reported_but_test_tools_never_are(tmp_path):
+    report = check(tmp_path, {**AS_PINNED, "markupsafe": "2.0.0", "pytest": "8.0.0", "pluggy": "0.1"})
+    assert report.differences == ["markupsafe 2.0.0; the course was tested with 3.0.4"]
+    text = report.text()
+    assert "packages these use: 1 differ" in text and "pluggy" not in text and "pytest" not in text
 
 
-def test_wrong_python_and_foreign_kernel_say_what_to_do(tmp_path):
-    root = make_repo(tmp_path)
-    installed = {"numpy": "2.4.6", "ipywidgets": "8.1.9"}
-    report = environment.check(root, installed, (3, 12), tmp_path / "somewhere-else")
-    assert not report.ok
-    assert report.problems[:2] == ["this is Python 3.12; the pins are for Python 3.11",
-                                   "this Python is not the course's .venv"]
-    advice = " ".join(report.advice())
-    assert "Install Python 3.11" in advice and "make lab" in advice
-    assert "Python                   3.11       3.12  differs" in report.text()
-
-
-def test_without_pin_files_it_degrades_to_a_clear_message(tmp_path):
-    report = environment.check(tmp_path, {"numpy": "2.4.6"}, (3, 11), tmp_path)
+def test_without_pin_files_it_degrades_to_a_clear_message(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    report = environment.check(tmp_path, {"numpy": "2.4.6"}, (3, 11), {})
     assert not report.ok and not report.pins_found
     text = report.text()
     assert "pin files" in text and "make lab" in text
-    assert "numpy                       -      2.4.6" in text
-    assert "matplotlib                  -    missing" in text
+    assert "numpy                   -      2.4.6" in text
+    assert "matplotlib              -    missing" in text
+
+
+def test_the_pins_are_found_from_the_notebooks_folder_when_the_package_lives_elsewhere(monkeypatch):
+    monkeypatch.setattr(environment, "__file__", "/nowhere/site-packages/unrolled/environment.py")
+    monkeypatch.chdir(ROOT / "notebooks")
+    assert environment.repository_root() == ROOT
 
 
 def test_the_package_finds_the_repository_pins():
@@ -88,14 +126,26 @@ def test_the_package_finds_the_repository_pins():
     assert "numpy" in environment.read_pins(ROOT / "requirements.txt")
 
 
-def test_this_environment_matches_the_pins():
-    """`make test` installs exactly the pins, so the check must agree (it is what notebook 00 shows)."""
-    report = environment.check()
-    assert report.ok, report.text()
+@pytest.mark.parametrize("python", [(3, 11), (3, 13)])
+def test_the_command_line_exit_status(tmp_path, python, monkeypatch):
+    report = check(tmp_path, AS_PINNED, python)
+    monkeypatch.setattr(environment, "check", lambda: report)
+    assert environment.main() == (0 if python == (3, 11) else 2)
 
 
-def test_command_line_reports_and_sets_the_exit_status():
-    result = subprocess.run([sys.executable, "-m", "unrolled.environment"],
-                            capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "Everything matches the pins." in result.stdout
+def test_this_environment_runs_the_check_as_a_module():
+    out = subprocess.run([sys.executable, "-m", "unrolled.environment"], capture_output=True, text=True)
+    assert "tested with" in out.stdout and out.returncode in (0, 1, 2)
+
+
+def test_notebook_00_stores_what_any_correctly_pinned_environment_prints():
+    """nbval compares the stored report: it must be the text of an environment with exactly the pins."""
+    import json
+
+    pins = environment.read_pins(ROOT / "constraints.txt") | environment.read_pins(ROOT / "requirements.txt")
+    expected = environment.check(ROOT, pins, environment.PYTHON).text()
+    notebook = json.loads((ROOT / "notebooks" / "00_start_here.ipynb").read_text())
+    [cell] = [c for c in notebook["cells"] if "environment.check()" in "".join(c["source"])]
+    assert "nbval-ignore-output" not in cell["metadata"].get("tags", [])
+    stored = "".join(out.get("text", "") for out in cell["outputs"])
+    assert stored == expected + "\n"

@@ -6,6 +6,8 @@ repository and the user's set-up are untouched. No browser is started.
 The address is printed only once the server answers: at the moment the line
 appears, a request with the token must already succeed.
 """
+import json
+import re
 import secrets
 import socket
 import subprocess
@@ -108,21 +110,58 @@ def test_lab_prints_the_address_only_once_the_server_answers(lab):
         "a learner who clicks at once gets no page")
 
 
-def test_lab_says_why_when_the_server_cannot_start(tmp_path):
-    # The port is taken: JupyterLab (port_retries=0) exits, and make lab must say so, not print an address.
+def test_lab_turns_the_news_pop_up_off(lab):
+    """The default set by tools/jupyter-config reaches the server (the learner's own settings would still win)."""
+    base, token, *_ = lab
+    request = urllib.request.Request(f"{base}/lab/api/settings/@jupyterlab/apputils-extension:notification",
+                                     headers={"Authorization": f"token {token}"})
+    with urllib.request.urlopen(request, timeout=10) as r:
+        settings = json.loads(r.read())
+    defaults = {name: spec.get("default") for name, spec in settings["schema"]["properties"].items()}
+    assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False
+    assert "fetchNews" not in settings["settings"]  # a default, not a setting written for the learner
+
+
+def test_a_taken_port_is_skipped_and_the_address_printed_answers(tmp_path):
+    # Another program listens on the port asked for: make lab says so, moves on, and its address works.
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        proc = start_lab(tmp_path, port, secrets.token_hex(16))
+        token = secrets.token_hex(16)
+        proc = start_lab(tmp_path, port, token)
+        log_path = tmp_path / "lab.log"
         try:
-            code = proc.wait(90)
+            deadline = time.monotonic() + 90
+            while "Unrolled: open " not in log_path.read_text(errors="replace"):
+                assert proc.poll() is None and time.monotonic() < deadline, log_path.read_text(errors="replace")
+                time.sleep(0.05)
+            out = log_path.read_text(errors="replace")
+            used = int(re.search(r"Unrolled: open http://127\.0\.0\.1:(\d+)/", out).group(1))
+            answer = status(f"http://127.0.0.1:{used}/api/status", {"Authorization": f"token {token}"})
         finally:
-            if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(5)
-    out = (tmp_path / "lab.log").read_text(errors="replace")
-    assert code != 0
-    assert "Unrolled: open" not in out
-    assert f"JupyterLab stopped (exit code {code}) before it answered on port {port}" in out
-    assert f"make lab PORT={port + 1}" in out
+    assert used != port and answer == 200
+    assert f"port {port} is in use (another JupyterLab?); using port {used}" in out
+    assert "make lab PORT=" in out
+
+
+def test_choose_port_skips_taken_ports_and_gives_up_clearly():
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import lab as lab_script
+    finally:
+        sys.path.pop(0)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert not lab_script.port_is_free(port)
+        assert lab_script.choose_port(port, tries=1) is None
+        chosen = lab_script.choose_port(port, tries=50)
+        assert chosen is not None and chosen > port and lab_script.port_is_free(chosen)

@@ -13,11 +13,37 @@ def cells(line):
     return [cell.strip() for cell in line[1:-1].split("|")]
 
 
-def test_full_table_is_a_well_formed_markdown_table():
-    lines = notation.table().splitlines()
-    assert len(lines) == 2 + len(notation.SYMBOLS)
-    widths = {len(cells(line)) for line in lines}
-    assert widths == {3 + len(NOTES)}, "a stray | inside a cell would split it"
+def test_both_parts_are_well_formed_narrow_markdown_tables():
+    for part, columns in ((notation.compact(), 3), (notation.mapping(), 2)):
+        lines = part.splitlines()
+        assert len(lines) == 2 + len(notation.SYMBOLS)
+        assert {len(cells(line)) for line in lines} == {columns}, "a stray | inside a cell would split it"
+
+
+def test_the_notes_names_are_collapsed_under_the_compact_table():
+    text = notation.table(["002", "004"])
+    head, _, rest = text.partition("\n\n<details>")
+    assert head == notation.compact(["002", "004"])
+    assert rest.startswith("<summary>What notes 002 and 004 call each symbol")
+    # blank lines around the inner table, or a Markdown renderer shows it as raw text
+    assert f"</summary>\n\n{notation.mapping(['002', '004'])}\n\n</details>" in rest
+    assert notation.table(["002"]).count("What note 002 calls each symbol") == 1
+    assert "What all five notes call" in notation.table()
+
+
+def test_compact_table_fits_a_small_window():
+    """No cell of the visible table is longer than about half a 1366 px window of text."""
+    for sym in notation.rows():
+        for text in (sym.course, sym.meaning, sym.code):
+            assert len(re.sub(r"\\[a-z]+|[{}$`]", "", text)) <= 110, text
+
+
+def test_symbols_narrow_the_rows_and_unknown_ones_are_refused():
+    chosen = [r"$h_t$", r"$W_{hh}$"]
+    assert [sym.course for sym in notation.rows(None, chosen)] == chosen
+    assert len(notation.compact(symbols=chosen).splitlines()) == 4
+    with pytest.raises(ValueError, match="symbols"):
+        notation.table(symbols=[r"$q_t$"])
 
 
 def test_no_control_characters_from_unescaped_latex():
@@ -36,18 +62,19 @@ def test_every_note_has_symbols_and_only_known_notes_are_used():
 
 def test_the_course_decisions_are_in_the_table():
     text = notation.table()
-    assert "`x @ W_hx.T`" in text                       # how W_hx is applied in code
+    assert text.count("`x @ W_hx.T`") == 1               # how W_hx is applied in code
     assert r"$s_t$" in text and r"$w_{rec}$" in text     # 000's state, 004's recurrent weight
     assert "i, f, g, o" in text and "r, z, n" in text    # the library's gate blocks
     assert r"$u_t = 1 - z_t$" in text                    # the notes' update gate vs ours
 
 
 def test_one_note_keeps_only_the_rows_it_uses():
-    lines = notation.table(["002"]).splitlines()
-    assert cells(lines[0]) == ["course", "meaning", "in code", "002"]
+    lines = notation.mapping(["002"]).splitlines()
+    assert cells(lines[0]) == ["course", "note 002"]
     body = [cells(line)[-1] for line in lines[2:]]
-    assert body and notation.NONE not in body
+    assert body and notation.NONE not in body and all(cell.startswith("**002**: ") for cell in body)
     assert any("$U = A^\\top$" in cell for cell in body)
+    assert len(notation.rows(["002"])) == len(body) < len(notation.SYMBOLS)
 
 
 @pytest.mark.parametrize("notes", [["005"], []])
@@ -89,7 +116,8 @@ def test_notebooks_show_the_current_table():
             calls = [node for node in ast.walk(ast.parse(python))
                      if isinstance(node, ast.Call) and ast.unparse(node.func) == "notation.show"]
             notes = ast.literal_eval(calls[0].args[0]) if calls[0].args else None
+            symbols = {k.arg: ast.literal_eval(k.value) for k in calls[0].keywords}.get("symbols")
             shown = [out["data"]["text/markdown"] for out in cell["outputs"] if "text/markdown" in out.get("data", {})]
-            if shown and "".join(shown[0]) != notation.table(notes):
+            if shown and "".join(shown[0]) != notation.table(notes, symbols):
                 stale.append(path.name)
     assert not stale, f"re-execute {stale} (tools/execute_notebooks.py): they show an older notation table"

@@ -1,37 +1,52 @@
-"""Does this Python have what the course was pinned against? Say what to do if not.
+"""Can this Python run the course, and is it what the course was tested with? Say what to do if not.
 
 The pins live in the repository next to the package: ``requirements.txt``
-(what a learner needs), ``requirements-dev.txt`` (test tools) and
-``constraints.txt`` (every transitive dependency). :func:`check` reads them,
-compares each pin with the version installed (``importlib.metadata``), and
-returns a :class:`Report` whose text is a table and, when something differs,
-one clear instruction.
+(what a learner needs) and ``constraints.txt`` (everything those pull in, and
+the test tools). :func:`check` compares each package the course needs, and
+each installed package those depend on, with its pin, and returns a
+:class:`Report` that tells three things apart:
 
-If the package was installed without its repository (so there are no pin files
-to read), the report says so and lists the versions of the main packages.
+* **as tested**: every version equals its pin, on the Python the pins were made
+  with: the notebooks print what their stored outputs show;
+* **differs from what was tested**: another version or a newer Python. The
+  course most likely runs, but a figure or a widget may look different, and
+  the notebooks' tests (``make test``) may not pass;
+* **will not work**: a package the course imports is missing, or Python is
+  older than the course requires.
 
-Run it on its own with ``python -m unrolled.environment`` (exit status 1 when
-something needs fixing); notebook 00 prints the same report.
+The report judges what is installed, never where: the course's ``.venv``, a
+clone in CI, Binder, JupyterHub and conda with the pinned versions all print
+the same text (notebook 00 stores it and nbval compares it). The test tools
+(``requirements-dev.txt``) are left out: a learner does not need them.
+
+``python -m unrolled.environment`` prints the report (exit status 1 when
+something will not work, 2 when something differs from what was tested).
 """
 from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 #: The Python the pins were made with (constraints.txt is a freeze on this version).
 PYTHON = (3, 11)
 
+#: The oldest Python the course runs on (pyproject.toml's requires-python).
+MIN_PYTHON = (3, 11)
+
 #: The packages shown when there are no pin files to compare with.
 MAIN_PACKAGES = ("numpy", "matplotlib", "ipywidgets", "jupyterlab", "ipykernel", "tqdm")
 
-#: The one instruction that repairs a virtual environment that drifted from the pins.
-#: (``make lab`` alone reinstalls only when a pin file is newer than .venv.)
-REBUILD = "remove the .venv folder (rm -rf .venv) and run make lab again: it rebuilds .venv from the pins"
+#: How to install the pinned versions, wherever the course runs. (``make lab`` alone
+#: reinstalls only when a pin file is newer than .venv.)
+REINSTALL = ("with make lab, remove the .venv folder (rm -rf .venv) and run make lab again; "
+             "in another environment (conda, JupyterHub, Binder), run python -m pip install -r requirements.txt "
+             "there, from the course's folder, then restart the kernel.")
 
 _PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*==\s*([^\s;#]+)")
+_REQUIRES = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
 def normalise(name: str) -> str:
@@ -59,17 +74,61 @@ def installed_versions() -> dict[str, str]:
     return versions
 
 
+def installed_requirements() -> dict[str, set[str]]:
+    """For each installed distribution, the names it requires (requirements needed only by extras left out)."""
+    needs = {}
+    for dist in metadata.distributions():
+        name = dist.metadata["Name"]
+        if not name:
+            continue
+        names = set()
+        for req in dist.requires or ():
+            match = _REQUIRES.match(req)
+            if match and "extra" not in req.partition(";")[2]:
+                names.add(normalise(match.group(1)))
+        needs.setdefault(normalise(name), names)
+    return needs
+
+
+def dependencies(roots, needs: dict[str, set[str]]) -> set[str]:
+    """Every installed package that ``roots`` need, directly or through others (``roots`` excluded)."""
+    seen, todo = set(), [r for r in roots if r in needs]
+    while todo:
+        for dep in needs.get(todo.pop(), ()):
+            if dep not in seen and dep in needs:
+                seen.add(dep)
+                todo.append(dep)
+    return seen - set(roots)
+
+
+def _is_course(root: Path) -> bool:
+    project = root / "pyproject.toml"
+    return ((root / "requirements.txt").is_file() and project.is_file()
+            and 'name = "unrolled"' in project.read_text())
+
+
 def repository_root() -> Path | None:
-    """The folder holding the pin files, when this package is used from the course's repository."""
-    root = Path(__file__).resolve().parent.parent.parent
-    return root if (root / "requirements.txt").is_file() else None
+    """The folder holding the pin files: next to this package, else the working folder or its parent.
+
+    The second place finds the pins when the package was installed without its
+    sources (``pip install .`` on a hub): a notebook's kernel runs in notebooks/.
+    """
+    here = Path(__file__).resolve().parent.parent.parent
+    for root in (here, Path.cwd(), Path.cwd().parent):
+        if _is_course(root):
+            return root
+    return None
 
 
 @dataclass(frozen=True)
 class Row:
-    """One pinned package: ``status`` is "ok", "missing" or "differs"."""
+    """One pinned package: ``status`` is "ok", "missing" or "differs".
+
+    ``group`` is "course" (requirements.txt: the course imports it) or "other"
+    (a package those need, pinned in constraints.txt).
+    """
     name: str
-    group: str  # "course", "tests" or "other"
+    group: str
     pinned: str
     installed: str | None
 
@@ -79,88 +138,99 @@ class Row:
             return "missing"
         return "ok" if self.installed == self.pinned else "differs"
 
-    @property
-    def problem(self) -> bool:
-        """Missing test tools are expected (only `make test` installs them); anything else that differs is not."""
-        if self.status == "ok":
-            return False
-        return not (self.group in ("tests", "other") and self.status == "missing")
-
 
 @dataclass
 class Report:
+    """The comparison; :meth:`text` is what notebook 00 prints."""
     python: tuple[int, int]
-    kernel: str  # "course", "other" or "unknown"
-    rows: list[Row] = field(default_factory=list)
+    rows: list[Row]
     pins_found: bool = True
-    unpinned: dict[str, str] = field(default_factory=dict)
+    unpinned: dict[str, str] | None = None
 
     @property
-    def problems(self) -> list[str]:
-        """What is wrong, one line each (empty when everything matches)."""
+    def blockers(self) -> list[str]:
+        """What will not work, one line each."""
         found = []
-        if self.python != PYTHON:
-            found.append(f"this is Python {self.python[0]}.{self.python[1]}; the pins are for "
-                         f"Python {PYTHON[0]}.{PYTHON[1]}")
-        if self.kernel == "other":
-            found.append("this Python is not the course's .venv")
-        for row in self.rows:
-            if row.problem:
-                have = "not installed" if row.installed is None else f"{row.installed} installed"
-                found.append(f"{row.name}: pinned {row.pinned}, {have}")
+        if self.python < MIN_PYTHON:
+            found.append(f"Python {_v(self.python)} is older than the course needs ({_v(MIN_PYTHON)} or newer)")
+        found += [f"{r.name} is not installed; the course imports it"
+                  for r in self.rows if r.group == "course" and r.status == "missing"]
         return found
 
     @property
+    def differences(self) -> list[str]:
+        """What differs from what the course was tested with, one line each (it most likely runs)."""
+        found = []
+        if self.python != PYTHON and self.python >= MIN_PYTHON:
+            found.append(f"Python {_v(self.python)}; the course was tested with Python {_v(PYTHON)}")
+        found += [f"{r.name} {r.installed}; the course was tested with {r.pinned}"
+                  for r in self.rows if r.status == "differs"]
+        return found
+
+    @property
+    def works(self) -> bool:
+        """Nothing is known to stop the course from running."""
+        return self.pins_found and not self.blockers
+
+    @property
     def ok(self) -> bool:
-        return self.pins_found and not self.problems
+        """Everything as the course was tested: the notebooks print what they have stored."""
+        return self.works and not self.differences
 
     def advice(self) -> list[str]:
-        """What to do about the problems, most important first."""
+        """What to do, most important first (empty when everything is as tested)."""
         if not self.pins_found:
-            return [("The pin files (requirements.txt, constraints.txt) are not next to this package, "
-                     "so there is nothing to compare with. Run the course from its repository: "
-                     "make lab installs everything it needs.")]
+            return ["The pin files (requirements.txt, constraints.txt) were not found next to this package "
+                    "or in the folders around this notebook, so there is nothing to compare with. Run the "
+                    "notebooks from the course's folder, after installing it: make lab, or "
+                    "python -m pip install -r requirements.txt."]
         todo = []
-        if self.python != PYTHON:
-            todo.append(f"Install Python {PYTHON[0]}.{PYTHON[1]}, then {REBUILD}.")
-        if self.kernel == "other":
-            todo.append("Start JupyterLab with make lab, which runs the notebooks in the course's .venv "
-                        "(or choose that environment's kernel).")
-        elif any(row.problem for row in self.rows):
-            todo.append(f"To get the pinned versions, {REBUILD}.")
+        packages = [r for r in self.rows if r.status != "ok" and not (r.group == "other" and r.installed is None)]
+        if self.python < MIN_PYTHON:
+            todo.append(f"Install Python {_v(PYTHON)} (the version the course was tested with) and create "
+                        "the environment with it: make lab, or python -m pip install -r requirements.txt.")
+        if packages:
+            todo.append(f"To install the tested versions: {REINSTALL}")
+            if self.works:
+                todo.append("Or carry on: the course most likely runs as it is, but a figure or a widget may "
+                            "look different, and a number's last digits may differ from the stored notebook.")
+        elif self.python != PYTHON and self.works:
+            todo.append(f"Nothing needs doing. For exactly the tested set-up, use Python {_v(PYTHON)} "
+                        "(make lab uses python3.11 when it is installed).")
         return todo
 
     def text(self) -> str:
-        """The report as a small fixed-width table, then the verdict and what to do."""
+        """The report: a small table of the packages the course needs, then the verdict and what to do."""
         def line(name, pinned, installed, status=""):
-            return f"{name:18s} {pinned:>10s} {installed:>10s}  {status}".rstrip()
+            return f"{name:12s} {pinned:>12s} {installed:>10s}  {status}".rstrip()
 
-        py, want = ".".join(map(str, self.python)), ".".join(map(str, PYTHON))
-        lines = [line("", "pinned", "installed"),
-                 line("Python", want, py, "ok" if self.python == PYTHON else "differs")]
+        lines = [line("", "tested with", "installed"),
+                 line("Python", _v(PYTHON), _v(self.python),
+                      "ok" if self.python == PYTHON else
+                      "too old" if self.python < MIN_PYTHON else "newer (untested)")]
         if not self.pins_found:
-            lines += [line(name, "-", version) for name, version in self.unpinned.items()]
-        for group in ("course", "tests"):
-            rows = [r for r in self.rows if r.group == group]
-            if group == "tests" and rows:
-                lines.append("test tools (only make test needs them):")
-            for r in rows:
-                status = r.status if r.problem or r.status == "ok" else "not installed (fine)"
-                lines.append(line(r.name, r.pinned, r.installed or "-", status))
-        others = [r for r in self.rows if r.group == "other" and r.installed is not None]
-        if others:
-            differ = [r for r in others if r.status != "ok"]
-            lines.append(f"other pinned dependencies: {len(others)} installed, "
-                         + ("all as pinned" if not differ else f"{len(differ)} differ from the pins"))
+            lines += [line(name, "-", version) for name, version in (self.unpinned or {}).items()]
+        for r in self.rows:
+            if r.group == "course":
+                lines.append(line(r.name, r.pinned, r.installed or "-",
+                                  {"ok": "ok", "differs": "differs", "missing": "MISSING"}[r.status]))
+        if self.pins_found:
+            differ = [r for r in self.rows if r.group == "other" and r.status == "differs"]
+            lines.append("packages these use: " + ("as tested" if not differ else f"{len(differ)} differ"))
             lines += [line("  " + r.name, r.pinned, r.installed, "differs") for r in differ]
-        lines.append("environment: " + {"course": "the course's .venv", "other": "NOT the course's .venv",
-                                         "unknown": "unknown (no repository found)"}[self.kernel])
         lines.append("")
-        if self.ok:
-            lines.append("Everything matches the pins.")
+        if not self.pins_found:
+            lines.append("Nothing to compare with: the pin files were not found.")
+        elif self.ok:
+            lines.append("Everything is as the course was tested: the notebooks will print what they show.")
+        elif self.works:
+            lines.append("The course should run; some versions differ from what it was tested with:")
+            lines += [f"  - {d}" for d in self.differences]
         else:
-            lines += [f"Problem: {p}" for p in self.problems]
-            lines += [f"What to do: {a}" for a in self.advice()]
+            lines.append("This will not work:")
+            lines += [f"  - {b}" for b in self.blockers]
+            lines += [f"  - also: {d}" for d in self.differences]
+        lines += [f"What to do: {a}" for a in self.advice()]
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -170,40 +240,46 @@ class Report:
         p.text(self.text())
 
 
-def check(root: Path | None = None, installed: dict[str, str] | None = None,
-          python: tuple[int, int] | None = None, prefix: Path | None = None) -> Report:
-    """Compare the pins in ``root`` (default: this package's repository) with what is installed.
+def _v(version: tuple[int, int]) -> str:
+    return ".".join(map(str, version))
 
-    ``installed``, ``python`` and ``prefix`` default to this interpreter's
-    distributions, version and ``sys.prefix``; tests pass their own.
+
+def check(root: Path | None = None, installed: dict[str, str] | None = None,
+          python: tuple[int, int] | None = None, needs: dict[str, set[str]] | None = None) -> Report:
+    """Compare the pins in ``root`` (default: :func:`repository_root`) with what is installed.
+
+    ``installed`` (name -> version), ``python`` and ``needs`` (name -> the names
+    it requires, see :func:`installed_requirements`) default to this
+    interpreter's; tests pass their own. The packages compared are those of
+    requirements.txt and every installed package they need, directly or not,
+    that constraints.txt pins: never the test tools, whether installed or not.
     """
     root = repository_root() if root is None else Path(root)
     installed = installed_versions() if installed is None else {normalise(k): v for k, v in installed.items()}
     python = tuple(sys.version_info[:2]) if python is None else tuple(python)
-    prefix = Path(sys.prefix if prefix is None else prefix)
 
     if root is None or not (root / "requirements.txt").is_file():
         unpinned = {name: installed.get(name, "missing") for name in MAIN_PACKAGES}
-        return Report(python, "unknown", pins_found=False, unpinned=unpinned)
+        return Report(python, [], pins_found=False, unpinned=unpinned)
 
-    venv = root / ".venv"
-    kernel = "course" if prefix.resolve() == venv.resolve() else "other"
     course = read_pins(root / "requirements.txt")
-    dev = root / "requirements-dev.txt"
-    tests = {k: v for k, v in (read_pins(dev) if dev.is_file() else {}).items() if k not in course}
     constraints = root / "constraints.txt"
-    other = {k: v for k, v in (read_pins(constraints) if constraints.is_file() else {}).items()
-             if k not in course and k not in tests}
-    rows = [Row(name, group, version, installed.get(name))
-            for group, pins in (("course", course), ("tests", tests), ("other", other))
-            for name, version in pins.items()]
-    return Report(python, kernel, rows)
+    pinned = read_pins(constraints) if constraints.is_file() else {}
+    if needs is None:
+        needs = installed_requirements()
+    else:
+        needs = {normalise(k): {normalise(d) for d in v} for k, v in needs.items()}
+    used = dependencies(course, needs)
+    rows = [Row(name, "course", version, installed.get(name)) for name, version in course.items()]
+    rows += [Row(name, "other", pinned[name], installed.get(name))
+             for name in sorted(used) if name in pinned and name not in course and name in installed]
+    return Report(python, rows)
 
 
 def main() -> int:
     report = check()
     print(report.text())
-    return 0 if report.ok else 1
+    return 0 if report.ok else (2 if report.works else 1)
 
 
 if __name__ == "__main__":

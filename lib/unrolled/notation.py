@@ -10,9 +10,12 @@ course fixes one, stated in notebook 00:
 * the math uses column vectors ($W_{hx} x_t$); the code stores a batch of row
   vectors and computes the same thing as ``x @ W_hx.T``.
 
-:data:`SYMBOLS` holds one row per idea; :func:`table` renders it, or just the
-columns for the notes a notebook follows, as a Markdown table, so every
-notebook can carry the part of the map it needs without copying it.
+:data:`SYMBOLS` holds one row per idea. :func:`show` (``notation.show(["002"])``)
+displays, for the notes a notebook follows, a compact table of the course's
+symbols those notes use (symbol, meaning, name in code: narrow enough for a
+small window), and under it, collapsed until clicked, what each of those notes
+calls each symbol. ``symbols=[...]`` narrows the rows to the ones a notebook
+actually uses. :func:`compact` and :func:`mapping` are the two parts.
 
 Every notebook stores the table it showed, and nbval compares it: after
 changing a row, re-execute each notebook that calls :func:`show`
@@ -155,35 +158,80 @@ SYMBOLS: tuple[Symbol, ...] = (
            {"000": r"$\odot$", "001": r"$\circ$, $\odot$", "002": r"juxtaposition, $f_t \vec c_{t-1}$",
             "003": r"$\circ$, $\odot$", "004": r"$\odot$"}),
     Symbol(r"$A,\ E$ (HMM)",
-           (r"transitions $A_{ij} = P(Y_t = j \mid Y_{t-1} = i)$ (rows sum to 1) and emissions "
-            r"$E_{jk} = P(X_t = k \mid Y_t = j)$; the column-vector recursion uses $U = A^\top$ "
-            r"(this $E$ is not the embedding)"),
+           (r"transitions $A_{ij} = P(Y_t = j \mid Y_{t-1} = i)$, emissions "
+            r"$E_{jk} = P(X_t = k \mid Y_t = j)$; the recursion uses $U = A^\top$"),
            "`hmm`: `A`, `E`",
            {"002": r"$U = A^\top$, $W = E$"}),
 )
 
 
-def table(notes: tuple[str, ...] | list[str] | None = None) -> str:
-    """The notation table as Markdown, with a column for each of ``notes`` (default: all five).
-
-    Rows that none of the chosen notes use are left out, so a notebook that
-    follows one note carries only the symbols that note has.
-    """
+def _check_notes(notes) -> tuple[str, ...]:
     notes = tuple(NOTES) if notes is None else tuple(notes)
     unknown = [n for n in notes if n not in NOTES]
     if unknown or not notes:
         raise ValueError(f"notes: expected some of {list(NOTES)}, got {list(notes)}")
-    lines = ["| course | meaning | in code | " + " | ".join(notes) + " |",
-             "|---|---|---|" + "---|" * len(notes)]
+    return notes
+
+
+def rows(notes=None, symbols=None) -> list[Symbol]:
+    """The rows of :data:`SYMBOLS` a notebook following ``notes`` needs.
+
+    A row is kept when one of ``notes`` has the symbol (with all five notes, every
+    row). ``symbols`` narrows further: course symbols, exactly as in the
+    ``course`` field, or ``None`` for every row the notes use.
+    """
+    notes = _check_notes(notes)
+    if symbols is not None:
+        known = {sym.course for sym in SYMBOLS}
+        wanted = list(symbols)
+        unknown = [s for s in wanted if s not in known]
+        if unknown or not wanted:
+            raise ValueError(f"symbols: expected course symbols from notation.SYMBOLS, got {unknown or wanted}")
+    kept = []
     for sym in SYMBOLS:
-        if all(sym.in_note(n) == NONE for n in notes) and len(notes) < len(NOTES):
+        if symbols is not None and sym.course not in symbols:
             continue
-        cells = [sym.course, sym.meaning, sym.code, *(sym.in_note(n) for n in notes)]
-        lines.append("| " + " | ".join(cells) + " |")
+        if symbols is None and len(notes) < len(NOTES) and all(sym.in_note(n) == NONE for n in notes):
+            continue
+        kept.append(sym)
+    return kept
+
+
+def compact(notes=None, symbols=None) -> str:
+    """The course's symbols a notebook uses, three narrow columns: symbol, meaning, name in code."""
+    lines = ["| symbol | meaning | in code |", "|---|---|---|"]
+    lines += [f"| {sym.course} | {sym.meaning} | {sym.code} |" for sym in rows(notes, symbols)]
     return "\n".join(lines)
 
 
-def show(notes: tuple[str, ...] | list[str] | None = None) -> None:
-    """Display :func:`table` in a notebook."""
+def mapping(notes=None, symbols=None) -> str:
+    """What each of ``notes`` calls each symbol: two columns, the notes' names one per line."""
+    notes = _check_notes(notes)
+    lines = ["| course | " + ("note: its symbol" if len(notes) > 1 else f"note {notes[0]}") + " |", "|---|---|"]
+    for sym in rows(notes, symbols):
+        names = [f"**{n}**: {sym.in_note(n)}" for n in notes if sym.in_note(n) != NONE]
+        lines.append(f"| {sym.course} | {'<br>'.join(names) or NONE} |")
+    return "\n".join(lines)
+
+
+def table(notes: tuple[str, ...] | list[str] | None = None, symbols=None) -> str:
+    """What :func:`show` displays, as Markdown: the compact table, then the notes' names on demand.
+
+    The first table (:func:`compact`) is always visible and fits a narrow
+    window; what the notes ``notes`` (default: all five) call each symbol
+    (:func:`mapping`) follows in a collapsed ``<details>`` block, opened with
+    a click. Rows that none of the chosen notes use are left out; ``symbols``
+    (course symbols as in :data:`SYMBOLS`) keeps only those rows.
+    """
+    notes = _check_notes(notes)
+    which = "all five notes" if len(notes) == len(NOTES) else (
+        "note " + notes[0] if len(notes) == 1 else "notes " + ", ".join(notes[:-1]) + " and " + notes[-1])
+    verb = "calls" if len(notes) == 1 else "call"
+    return (f"{compact(notes, symbols)}\n\n<details><summary>What {which} {verb} each symbol "
+            f"(click to open)</summary>\n\n{mapping(notes, symbols)}\n\n</details>")
+
+
+def show(notes: tuple[str, ...] | list[str] | None = None, symbols=None) -> None:
+    """Display :func:`table` in a notebook: the symbols for ``notes``, the notes' own names collapsed."""
     from IPython.display import Markdown, display
-    display(Markdown(table(notes)))
+    display(Markdown(table(notes, symbols)))
