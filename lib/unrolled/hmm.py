@@ -404,11 +404,11 @@ def posterior_by_query(initial, A, E, obs, query: int) -> np.ndarray:
     T = len(obs)
     if isinstance(query, bool) or not isinstance(query, (int, np.integer)) or not 0 <= query < T:
         raise ValueError(f"query: expected a step index in [0, {T}), got {query!r}")
-    belief = initial * E[:, obs[0]]
+    h = initial * E[:, obs[0]]
     for t in range(1, query + 1):                       # the ordinary forward algorithm up to the query
-        belief = (belief @ A) * E[:, obs[t]]
-        belief = belief / belief.sum()
-    m = np.diag(belief)                                 # m[q, j]: Y_query = q and Y_query = j (the same)
+        h = (h @ A) * E[:, obs[t]]
+        h = h / h.sum()
+    m = np.diag(h)                                      # m[q, j]: Y_query = q and Y_query = j (the same)
     for t in range(query + 1, T):
         m = (m @ A) * E[:, obs[t]]                      # add over Y_{t-1} within each row q: never over q
         total = m.sum()
