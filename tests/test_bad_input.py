@@ -246,6 +246,12 @@ def valid_calls():
     add("hmm.forward_step", hmm.forward_step,
         {"x": np.array([0]), "belief": np.full((2, 2), 0.5), "A": np.eye(2)},
         belief=np.array([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]]), A=A, E=E, x=np.array([3, 1]))
+    add("hmm.backward_step", hmm.backward_step,
+        {"x_next": np.array([0]), "beta_next": np.full((2, 2), 0.5), "A": np.eye(2)},
+        beta_next=np.array([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]]), A=A, E=E, x_next=np.array([3, 1]))
+    add("hmm.posterior_by_query", hmm.posterior_by_query, {"obs": np.array([[0], [1]]), "A": np.eye(2)},
+        initial=initial, A=A, E=E, obs=obs[:, 0], query=1)
+    add("hmm.estimate", hmm.estimate, {"words": obs[:2]}, tags=obs % 3, words=obs, n_tags=3, n_words=4)
     v, back = hmm.viterbi_trellis(initial, A, E, obs)
     add("hmm.backtrace", hmm.backtrace,
         {"back": np.where(back == 2, 5, back), "v_last": v[-1][:, :2]}, back=back, v_last=v[-1])

@@ -70,3 +70,36 @@ def backtrace_off_by_one(back, v_last):
 def test_backtrace_diagnoses(fn, words):
     v = nb02.check_backtrace(fn)
     assert v.status == "wrong" and words in v.message
+
+
+def _softmax(z):
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+@pytest.mark.parametrize("fn,words", [
+    (lambda b, A, E, x: forward_ok(b, A.T, E, x), "wrong way round"),                 # transposed A
+    (lambda b, A, E, x: (b @ A) * E[:, x], "sum to 1"),                               # no normalisation
+    (lambda b, A, E, x: 3.0 * forward_ok(b, A, E, x), "times a constant"),            # scaled
+    (lambda b, A, E, x: forward_ok(b, A, E, x) / 2, "times a constant"),
+    (lambda b, A, E, x: _softmax(b @ A + E[:, x]), "lecture's approximate RNN"),      # the slide's RNN
+    (lambda b, A, E, x: np.log(forward_ok(b, A, E, x)), "logarithms of the right probabilities"),
+    (lambda b, A, E, x: np.log((b @ A) * E[:, x]), "unnormalised"),
+])
+def test_forward_step_names_the_issue_13_mistakes(fn, words):
+    v = nb02.check_forward_step(fn)
+    assert v.status == "wrong" and words in v.message, v.message
+
+
+def backtrace_overwrites_last(back, v_last):
+    T = len(back)
+    path = np.zeros(T, dtype=int)
+    path[-1] = np.argmax(v_last)
+    for t in reversed(range(T)):           # one step too far: at t = 0, path[t - 1] is path[-1]
+        path[t - 1] = back[t, path[t]]
+    return path
+
+
+def test_backtrace_that_overwrites_its_last_element_is_named():
+    v = nb02.check_backtrace(backtrace_overwrites_last)
+    assert v.status == "wrong" and "all but the last" not in v.message and "runs one step too far" in v.message

@@ -249,3 +249,61 @@ def test_viterbi_trellis_is_the_best_prefix_score_and_backtrace_reads_it():
     assert hmm.backtrace(back, np.array([5.0, -1.0, 3.0])).tolist() == [0, 1, 0]
     with pytest.raises(ValueError, match="back, v_last"):
         hmm.backtrace(back, np.zeros(2))
+
+
+# ---------------------------------------------------------------- backward step, the query rule, counting
+
+def _random_hmm(rng, N=4, V=5):
+    return (rng.dirichlet(np.ones(N)), rng.dirichlet(np.full(N, 0.5), size=N),
+            rng.dirichlet(np.full(V, 0.5), size=N))
+
+
+def test_backward_step_is_one_step_of_backward_messages():
+    rng = np.random.default_rng(11)
+    initial, A, E = _random_hmm(rng)
+    obs = rng.integers(0, 5, size=9)
+    beta = hmm.backward_messages(initial, A, E, obs)
+    for t in range(8):
+        np.testing.assert_allclose(hmm.backward_step(beta[t + 1], A, E, obs[t + 1]), beta[t], rtol=1e-12)
+    # unscaled, it is P(x_{t+1}..x_T | Y_t) up to one constant per step: check t = T-2 by brute force
+    b = hmm.backward_step(np.ones(4), A, E, obs[-1])
+    direct = A @ E[:, obs[-1]]
+    np.testing.assert_allclose(b, direct / direct.sum(), rtol=1e-12)
+    with pytest.raises(ValueError, match="beta_next"):
+        hmm.backward_step(np.array([1.0, -1.0, 0.5, 0.5]), A, E, 0)
+    with pytest.raises(ValueError, match="x_next"):
+        hmm.backward_step(np.ones(4), A, E, 7)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_posterior_by_query_equals_smooth_at_every_step(seed):
+    rng = np.random.default_rng(seed)
+    initial, A, E = _random_hmm(rng, N=int(rng.integers(2, 5)), V=3)
+    obs = rng.integers(0, 3, size=int(rng.integers(1, 12)))
+    smoothed = hmm.smooth(initial, A, E, obs)
+    for q in range(len(obs)):
+        np.testing.assert_allclose(hmm.posterior_by_query(initial, A, E, obs, q), smoothed[q], rtol=1e-10, atol=1e-14)
+    with pytest.raises(ValueError, match="query"):
+        hmm.posterior_by_query(initial, A, E, obs, len(obs))
+    with pytest.raises(ValueError, match="obs"):
+        hmm.posterior_by_query(initial, A, E, obs[:, None], 0)
+
+
+def test_estimate_recovers_the_hmm_from_many_samples_and_counts_exactly():
+    L = hmm.lecture_hmm()
+    E = hmm.tempered(L["E"], 0.5)
+    tags, words = hmm.sample(L["initial"], L["A"], E, 30, np.random.default_rng(0), batch=3000)
+    initial, A, E_hat = hmm.estimate(tags, words, 3, 4)
+    assert np.abs(A - L["A"]).max() < 0.01 and np.abs(E_hat - E).max() < 0.01
+    assert np.abs(initial - L["initial"]).max() < 0.03
+    # exact counts on a tiny example: tags 0 1 1, words 2 0 0, pseudocount 1
+    i, A2, E2 = hmm.estimate(np.array([0, 1, 1]), np.array([2, 0, 0]), 2, 3)
+    np.testing.assert_allclose(i, [2 / 3, 1 / 3])
+    np.testing.assert_allclose(A2, [[1 / 3, 2 / 3], [1 / 3, 2 / 3]])
+    np.testing.assert_allclose(E2, [[1 / 4, 1 / 4, 2 / 4], [3 / 5, 1 / 5, 1 / 5]])
+    with pytest.raises(ValueError, match="pseudocount"):
+        hmm.estimate(tags, words, 3, 4, pseudocount=0)
+    with pytest.raises(ValueError, match="tags, words"):
+        hmm.estimate(tags[:-1], words, 3, 4)
+    with pytest.raises(ValueError, match="words"):
+        hmm.estimate(tags, words, 3, 3)

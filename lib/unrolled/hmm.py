@@ -245,17 +245,28 @@ def forward_step(belief, A, E, x: int | np.ndarray):
     return joint / c[..., None], c
 
 
-def _check_step(belief, A, E, x):
-    """One filter step's arguments: a belief (N,) or (B, N), the HMM, a word (or (B,) words)."""
+def _check_step(belief, A, E, x, name="belief", x_name="x", stochastic=True):
+    """One step's arguments: a belief (N,) or (B, N), the HMM, a word (or (B,) words).
+
+    With ``stochastic=False`` (a backward message) the vector must be finite and
+    non-negative with a positive sum, but need not sum to 1.
+    """
     A = _stochastic("A", A, axis=1)
     E = _stochastic("E", E, axis=1)
     N, V = E.shape
     if A.shape != (N, N):
         raise ValueError(f"A: expected shape ({N}, {N}) to match E's {N} states, got {A.shape}")
-    belief = _distributions("belief", belief, N)
-    x = _indices("x", x, V, ndim=(belief.ndim - 1,))
+    if stochastic:
+        belief = _distributions(name, belief, N)
+    else:
+        belief = _checks.array(name, belief, ndim=(1, 2))
+        if belief.shape[-1] != N or belief.shape[0] == 0:
+            raise ValueError(f"{name}: expected shape ({N},) or (B, {N}) for {N} states, got {belief.shape}")
+        if np.any(belief < 0) or np.any(belief.sum(axis=-1) <= 0):
+            raise ValueError(f"{name}: expected non-negative entries with a positive sum, got {belief.tolist()}")
+    x = _indices(x_name, x, V, ndim=(belief.ndim - 1,))
     if belief.ndim == 2 and x.shape != belief.shape[:1]:
-        raise ValueError(f"x: expected one word per belief, shape ({belief.shape[0]},), got {x.shape}")
+        raise ValueError(f"{x_name}: expected one word per {name}, shape ({belief.shape[0]},), got {x.shape}")
     return belief, A, E, x
 
 
@@ -335,7 +346,7 @@ def backward_messages(initial, A, E, obs) -> np.ndarray:
     beta = np.empty((T, B, A.shape[0]))
     beta[-1] = 1.0 / A.shape[0]
     for t in range(T - 2, -1, -1):
-        b = (E[:, obs[t + 1]].T * beta[t + 1]) @ A.T
+        b = (E[:, obs[t + 1]].T * beta[t + 1]) @ A.T       # as in backward_step
         s = b.sum(axis=1)
         if np.any(s <= 0):
             _impossible(t + 1)
@@ -354,6 +365,90 @@ def smooth(initial, A, E, obs) -> np.ndarray:
     beta = backward_messages(initial, A, E, obs)
     g = post * beta
     return g / g.sum(axis=-1, keepdims=True)
+
+
+def backward_step(beta_next, A, E, x_next):
+    """One step of the backward recursion (smoothing), the mirror image of :func:`forward_step`.
+
+    ``b[i] = sum_j A[i, j] E[j, x_{t+1}] beta_{t+1}[j]`` (multiply by the next
+    word's emission, then add over the next tag ``j``), rescaled to sum to 1:
+    ``beta_t[i]`` is proportional to ``P(x_{t+1}..x_T | Y_t = i)``.
+    beta_next: ``(N,)`` or ``(B, N)``; x_next: the word index at ``t + 1`` (or ``(B,)``).
+    Returns ``beta_t`` of the shape of ``beta_next``.
+    """
+    beta_next, A, E, x_next = _check_step(beta_next, A, E, x_next, name="beta_next", x_name="x_next",
+                                          stochastic=False)
+    b = (E[:, x_next].T * beta_next) @ A.T
+    s = b.sum(axis=-1)
+    if np.any(s <= 0):
+        raise ValueError("x_next: expected a word of probability > 0 under the given message, got probability zero")
+    return b / s[..., None]
+
+
+def posterior_by_query(initial, A, E, obs, query: int) -> np.ndarray:
+    """``P(Y_query | x_1..x_T)`` by note 002's rule: belief propagation that keeps the query variable.
+
+    Run the forward algorithm, but at the step after ``query`` do not add over
+    ``Y_query``: carry the table ``m_t[q, j]`` proportional to
+    ``P(Y_query = q, Y_t = j, x_1..x_t)`` (shape ``(N, N)``), multiplying and adding
+    over the other tags as usual; at the end add over ``Y_T``. This is the
+    slide's "add unless Y_{t-1} is the query", carried out. It costs ``O(T N^3)``
+    for one query, where :func:`smooth` answers every ``t`` in ``O(T N^2)``.
+    ``obs`` must be 1-d; ``query`` is a 0-based step in ``[0, T)``. Returns ``(N,)``.
+    """
+    shape = np.shape(obs)
+    initial, A, E, obs, single = _check(initial, A, E, obs)
+    if not single:
+        raise ValueError(f"obs: expected one sequence of shape (T,), got {shape}")
+    obs = obs[:, 0]
+    T = len(obs)
+    if isinstance(query, bool) or not isinstance(query, (int, np.integer)) or not 0 <= query < T:
+        raise ValueError(f"query: expected a step index in [0, {T}), got {query!r}")
+    h = initial * E[:, obs[0]]
+    for t in range(1, query + 1):                       # the ordinary forward algorithm up to the query
+        h = (h @ A) * E[:, obs[t]]
+        h = h / h.sum()
+    m = np.diag(h)                                      # m[q, j]: Y_query = q and Y_query = j (the same)
+    for t in range(query + 1, T):
+        m = (m @ A) * E[:, obs[t]]                      # add over Y_{t-1} within each row q: never over q
+        total = m.sum()
+        if total <= 0:
+            _impossible(t)
+        m = m / total
+    p = m.sum(axis=1)                                   # add over Y_T at the end
+    if p.sum() <= 0:
+        _impossible(query)
+    return p / p.sum()
+
+
+def estimate(tags, words, n_tags: int, n_words: int, pseudocount: float = 1.0):
+    """An HMM estimated by counting tagged sentences (maximum likelihood with add-``pseudocount`` smoothing).
+
+    ``initial[j]`` is the share of sentences that start with tag ``j``, ``A[i, j]``
+    the share of tag ``i`` followed by tag ``j``, ``E[j, k]`` the share of tag ``j``
+    that says word ``k``; each count gets ``pseudocount`` added first, so that no
+    probability is zero. tags, words: integer arrays ``(T, B)`` (or ``(T,)``), as
+    :func:`sample` returns them. Returns ``(initial, A, E)`` in the library convention.
+    """
+    n_tags, n_words = _checks.positive_int("n_tags", n_tags), _checks.positive_int("n_words", n_words)
+    tags = _indices("tags", tags, n_tags)
+    words = _indices("words", words, n_words)
+    if tags.shape != words.shape:
+        raise ValueError(f"tags, words: expected the same shape, got {tags.shape} and {words.shape}")
+    if isinstance(pseudocount, bool) or not isinstance(pseudocount, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(pseudocount) or pseudocount <= 0:
+        raise ValueError(f"pseudocount: expected a finite number > 0, got {pseudocount!r}")
+    if tags.ndim == 1:
+        tags, words = tags[:, None], words[:, None]
+    first = np.bincount(tags[0], minlength=n_tags) + pseudocount
+    pairs = np.zeros((n_tags, n_tags))
+    np.add.at(pairs, (tags[:-1].ravel(), tags[1:].ravel()), 1)
+    emitted = np.zeros((n_tags, n_words))
+    np.add.at(emitted, (tags.ravel(), words.ravel()), 1)
+    pairs += pseudocount
+    emitted += pseudocount
+    return (first / first.sum(), pairs / pairs.sum(axis=1, keepdims=True),
+            emitted / emitted.sum(axis=1, keepdims=True))
 
 
 def viterbi_trellis(initial, A, E, obs):

@@ -158,3 +158,71 @@ def lstm_cell_diagram(ax):
     ax.set_aspect("equal")
     ax.axis("off")
     return ax
+
+
+def hmm_network(ax, words=("John", "hit", "the", "ball")):
+    r"""Draw the HMM as a Bayesian network: a chain $Y_1 \to Y_2 \to \dots$, with $X_t$ below each $Y_t$.
+
+    Hidden tags are shaded circles, observed words white boxes; each arrow is
+    one factor of $P(Y, X) = \prod_t P(Y_t \mid Y_{t-1}) P(X_t \mid Y_t)$ and is
+    labelled with the matrix that holds it ($U$ for transitions, $W$ for
+    emissions, in note 002's names). Draws into ``ax`` and returns it.
+    """
+    from matplotlib.patches import Circle
+
+    words = tuple(words)
+    if not 1 <= len(words) <= 8 or not all(isinstance(w, str) for w in words):
+        raise ValueError(f"words: expected 1 to 8 words (strings), got {words!r}")
+    dx, y_tag, y_word, r = 1.8, 1.5, 0.0, 0.36
+    for t, word in enumerate(words, start=1):
+        x = t * dx
+        ax.add_patch(Circle((x, y_tag), r, facecolor="#cfe2f3", edgecolor="#333333", lw=1.2))
+        ax.text(x, y_tag, f"$Y_{{{t}}}$", ha="center", va="center", fontsize=12)
+        _box(ax, x, y_word, f"$X_{{{t}}}$\n{word}", "white", w=0.95, h=0.72, fontsize=10)
+        _arrow(ax, (x, y_tag - r), (x, y_word + 0.36), "$W$", (0.3, 0))
+        if t > 1:
+            _arrow(ax, (x - dx + r, y_tag), (x - r, y_tag), "$U$", (0, 0.22))
+    ax.text(dx - 0.75, y_tag + 0.62, "hidden tags (shaded)", fontsize=9, color="#444444")
+    ax.text(dx - 0.75, y_word - 0.72, "observed words", fontsize=9, color="#444444")
+    ax.set_xlim(dx - 0.9, len(words) * dx + 0.9)
+    ax.set_ylim(y_word - 0.9, y_tag + 0.9)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
+
+
+def trellis(ax, words, tags, path=None, back=None):
+    """Draw the trellis: one node per (step, tag), an edge for every transition between neighbouring steps.
+
+    ``words`` label the steps (x axis), ``tags`` the rows (y axis, first tag at
+    the top). Each of the ``N * N`` edges between two steps is one product
+    ``u_ji h_{i,t-1}`` of the forward algorithm (which adds the edges into a
+    node) and of Viterbi (which keeps the best one). With ``back`` (``(T, N)``
+    back-pointers) the winning edge into every node is drawn dark; with
+    ``path`` (``T`` tag indices) the Viterbi path is drawn thick. Returns ``ax``.
+    """
+    words, tags = list(words), list(tags)
+    T, N = len(words), len(tags)
+    if T < 1 or N < 1:
+        raise ValueError(f"words, tags: expected at least one of each, got {T} and {N}")
+    for name, a in (("path", path), ("back", back)):
+        if a is not None and (len(a) != T or (name == "back" and len(a[0]) != N)):
+            raise ValueError(f"{name}: expected {T} steps (and {N} tags for back), got {len(a)}")
+    for t in range(1, T):
+        for i in range(N):
+            for j in range(N):
+                won = back is not None and back[t][j] == i
+                ax.plot([t - 1, t], [i, j], color="#333333" if won else "#bbbbbb",
+                        lw=1.6 if won else 0.8, zorder=1)
+    if path is not None:
+        ax.plot(range(T), list(path), color=COLORS["approx"], lw=3.5, zorder=2, label="Viterbi path")
+    xs, ys = [t for t in range(T) for _ in range(N)], [j for _ in range(T) for j in range(N)]
+    ax.scatter(xs, ys, s=260, facecolor="#cfe2f3", edgecolor="#333333", zorder=3)
+    ax.set_xticks(range(T), [f"t = {t + 1}\n{w}" for t, w in enumerate(words)])
+    ax.set_yticks(range(N), tags)
+    ax.set_xlim(-0.4, T - 0.6)
+    ax.set_ylim(N - 0.5, -0.5)
+    ax.set_xlabel("step $t$ and its word $x_t$")
+    ax.set_ylabel("tag $Y_t = j$")
+    ax.grid(False)
+    return ax

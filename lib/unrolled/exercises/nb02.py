@@ -31,6 +31,24 @@ def _normalise(v):
     return v / v.sum()
 
 
+def _softmax_of(z):
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def _explain_forward(got, args, expected):
+    """A vector proportional to the answer: scaled by a constant, so not a distribution."""
+    got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    if np.all(expected > 0) and np.all(np.isfinite(got)):
+        ratio = got / expected
+        if np.allclose(ratio, ratio[0], rtol=1e-7) and not np.isclose(ratio[0], 1.0):
+            return Wrong(f"your vector is the right one times a constant (its entries sum to "
+                         f"{got.sum():.4g}, not 1): the new belief is a distribution, so normalise it last")
+    if np.all(np.isfinite(got)) and np.allclose(got, expected[::-1]) and not np.allclose(expected, expected[::-1]):
+        return Wrong("your vector is the right one in reverse order: keep the tags in the order of A and E")
+    return None
+
+
 def forward_step_answer(belief, A, E, x):
     """P(Y_t | x_1..x_t), shape (N,): the belief part of :func:`unrolled.hmm.forward_step`."""
     return hmm.forward_step(belief, A, E, x)[0]
@@ -69,9 +87,20 @@ check_forward_step = Exercise(
                 "tag before weighing by the word"),
         Mistake(lambda b, A, E, x: _normalise((b @ A) + E[:, x]),
                 "the prediction and the emission are added; they are factors of one joint probability"),
+        Mistake(lambda b, A, E, x: _softmax_of(b @ A + E[:, x]),
+                "this is the lecture's approximate RNN (a softmax of the sum of two probability vectors, "
+                "from ln z ~ z - 1): close in ranking, but not the filter; the exact step needs no "
+                "exponential at all, only products of probabilities"),
+        Mistake(lambda b, A, E, x: np.log(forward_step_answer(b, A, E, x)),
+                "these are the logarithms of the right probabilities: return probabilities (entries "
+                "between 0 and 1 that sum to 1), not log-probabilities"),
+        Mistake(lambda b, A, E, x: np.log((b @ A) * E[:, x]),
+                "these are log-probabilities, and unnormalised ones: return the probabilities themselves, "
+                "normalised to sum to 1"),
     ],
     forbidden=["belief @ A", "b @ A", "E[:, x] /", "* E[:, x]"],
     accept=_accept_forward,
+    explain=_explain_forward,
     returns=" (return the new belief, an array of shape (N,))",
     answered_by=('hmm.forward_step',),
 )
@@ -97,6 +126,16 @@ def _off_by_one(back, v_last):
     return path
 
 
+def _overwrites_last(back, v_last):
+    """The loop runs one step too far, down to t = 0, and ``path[t - 1]`` at t = 0 is ``path[-1]``."""
+    T = len(back)
+    path = np.empty(T, dtype=int)
+    path[-1] = int(np.argmax(v_last))
+    for t in range(T - 1, -1, -1):
+        path[t - 1] = back[t, path[t]]
+    return path
+
+
 def _explain_backtrace(got, args, expected):
     back, _ = args
     if got[-1] != expected[-1]:
@@ -116,6 +155,10 @@ check_backtrace = Exercise(
         Mistake(_off_by_one,
                 "off by one step: the pointer that leads from the tag at step t to step t-1 is stored "
                 "at step t (read the description of back again)"),
+        Mistake(_overwrites_last,
+                "every tag is right but the last: your loop runs one step too far (down to t = 0), and at "
+                "t = 0 the index t - 1 is -1, which in Python is the last element; back[0] is unused, so "
+                "stop the loop before t = 0"),
     ],
     forbidden=["back[t, path[t]]", "back[t, y_t]", "argmax(v_last)"],
     explain=_explain_backtrace,

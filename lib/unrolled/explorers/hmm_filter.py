@@ -124,6 +124,9 @@ class FilterView(View):
             ax.set_yticks(range(n), hmm.TAGS)
             ax.tick_params(axis="y", length=0)         # a tick mark next to "0.02" reads as a minus sign
             ax.set_title(title)
+            ax.set_xlabel("word, in reading order (step t = 1, 2, ...)")
+        self.axes[0].set_ylabel("tag (shade: probability)")
+        fig.subplots_adjust(bottom=0.24, left=0.1, right=0.98, wspace=0.08)
         self.boxes = [self.axes[0].add_patch(Rectangle((t - 0.45, 0), 0.9, 0.9, fill=False, lw=2, ec="#d62728"))
                       for t in range(MAX_WORDS)]
 
