@@ -62,8 +62,9 @@ def make_compute(params, vocab: data.Vocabulary, sentences):
 class StateView(View):
     """Left: the states so far as a heatmap (units by steps). Right: p_t over the vocabulary."""
 
-    def __init__(self, H: int, V: int, longest: int):
-        self.H, self.V, self.longest = H, V, longest
+    def __init__(self, H: int, words, longest: int):
+        self.H, self.words, self.longest = H, list(words), longest
+        self.V = len(self.words)
 
     def build(self, fig) -> None:
         plots.use_style()
@@ -82,6 +83,7 @@ class StateView(View):
         self.ax_p.set_ylim(0, 1)
         self.ax_p.set_xlim(-0.6, self.V - 0.4)
         self.ax_p.set_xticks(range(self.V))
+        self.ax_p.set_xticklabels(self.words, rotation=90, fontsize=8)      # the vocabulary: fixed
         self.p_title = self.ax_p.set_title("")
 
     def update(self, result: dict) -> None:
@@ -94,12 +96,11 @@ class StateView(View):
         for i, bar in enumerate(self.bars):
             bar.set_height(result["p"][i])
             bar.set_color("#d62728" if i == result["target"] else plots.COLORS["rnn"])
-        self.ax_p.set_xticklabels(result["words"], rotation=90, fontsize=8)
         self.p_title.set_text(f"p_{result['step']}: the next word (the real one in red)")
 
 
 def draw(result: dict, fig) -> None:
-    draw_view(StateView(result["hs"].shape[1], len(result["p"]), result["longest"]), result, fig)
+    draw_view(StateView(result["hs"].shape[1], result["words"], result["longest"]), result, fig)
 
 
 def explorer(params=None, vocab: data.Vocabulary | None = None, sentences=None, sentence: str | None = None,
@@ -123,5 +124,5 @@ def explorer(params=None, vocab: data.Vocabulary | None = None, sentences=None, 
         c["step"].max = lengths[c["sentence"].value]
 
     return Explorer("An RNN language model reads a sentence: its state and its next-word distribution",
-                    controls, compute, StateView(params["W_hh"].shape[0], len(vocab), max(lengths.values())),
+                    controls, compute, StateView(params["W_hh"].shape[0], vocab.words, max(lengths.values())),
                     figsize=(9, 3.8), follow=follow)
