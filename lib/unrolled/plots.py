@@ -226,3 +226,43 @@ def trellis(ax, words, tags, path=None, back=None):
     ax.set_ylabel("tag $Y_t = j$")
     ax.grid(False)
     return ax
+
+
+#: the five kinds of sequence task of 001, as (name, example, steps with an input, steps with an output, steps)
+TASK_CATEGORIES = (
+    ("one to one", "image\nclassification", [1], [1], 1),
+    ("one to many", "image captioning", [1], [1, 2, 3], 3),
+    ("many to one", "sentiment of a review", [1, 2, 3], [3], 3),
+    ("many to many,\nunaligned", "translation", [1, 2, 3], [4, 5], 5),
+    ("many to many,\naligned", "a label per video frame;\nnext-word prediction", [1, 2, 3], [1, 2, 3], 3),
+)
+
+
+def task_categories(fig):
+    """001's five kinds of sequence task, one panel each: inputs below, states in the middle, outputs above.
+
+    A state box without an input below it reads nothing new at that step; one
+    without an output above it emits nothing. Draws into ``fig`` (one row of
+    axes, widths proportional to the number of steps) and returns the axes.
+    """
+    widths = [steps + 0.6 for *_, steps in TASK_CATEGORIES]
+    axes = fig.subplots(1, len(TASK_CATEGORIES), gridspec_kw={"width_ratios": widths, "wspace": 0.05})
+    state_color, in_color, out_color = "#cfe2f3", "#eeeeee", "#fde5cc"
+    for ax, (name, example, ins, outs, steps) in zip(axes, TASK_CATEGORIES):
+        for t in range(1, steps + 1):
+            _box(ax, t, 1.3, "", state_color, w=0.6, h=0.5)
+            if t > 1:
+                _arrow(ax, (t - 0.7, 1.3), (t - 0.3, 1.3))
+            if t in ins:
+                _box(ax, t, 0.0, "", in_color, w=0.6, h=0.5)
+                _arrow(ax, (t, 0.25), (t, 1.05))
+            if t in outs:
+                _box(ax, t, 2.6, "", out_color, w=0.6, h=0.5)
+                _arrow(ax, (t, 1.55), (t, 2.35))
+        ax.set_title(name, fontsize=10)
+        ax.text((steps + 1) / 2, -0.75, example, ha="center", va="top", fontsize=8.5, color="#444444")
+        ax.set_xlim(0.3, steps + 0.9)
+        ax.set_ylim(-1.9, 3.0)
+        ax.set_aspect("equal")
+        ax.axis("off")
+    return axes

@@ -1,0 +1,189 @@
+"""Data for the course's models: vocabularies, one-hot vectors, a toy corpus, batches.
+
+Generators only: nothing here knows about a model. A sentence is a list of
+vocabulary indices that ends in ``<end>`` (000 eq 1), and a language model
+reads it shifted by one: the input at step t is the previous word y_{t-1},
+with y_0 = ``<end>`` (the end of the previous sentence, 000's convention), and
+the target is y_t. :func:`lm_pairs` builds that pair, :func:`pad_batch` stacks
+sentences of different lengths time-major with a mask, and
+:func:`context_windows` gives a feed-forward model its fixed window of the k
+previous words.
+
+The toy corpus (:func:`agreement_sentences`) is written so that a fixed window
+is not enough: the verb agrees in number with a subject three or six words
+earlier, and every word in between is the same for a singular and a plural
+subject.
+"""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import numpy as np
+
+from . import _checks
+
+END = "<end>"
+
+#: the toy corpus: subject, one or two prepositional phrases, a verb that agrees with the subject
+SUBJECTS = {"singular": ("cat", "dog", "bird"), "plural": ("cats", "dogs", "birds")}
+PHRASES = (("on", "the", "mat"), ("near", "the", "door"), ("under", "the", "old", "tree"),
+           ("by", "the", "red", "car"))
+VERBS = {"singular": ("sleeps", "runs", "sings"), "plural": ("sleep", "run", "sing")}
+
+
+class Vocabulary:
+    """Words <-> indices; index 0 is always ``<end>``.
+
+    ``encode("the cat sleeps")`` -> ``[i_the, i_cat, i_sleeps, 0]`` (the ``<end>`` is
+    appended); ``decode(ids)`` stops at the first ``<end>`` unless ``keep_end``.
+    """
+
+    def __init__(self, words: Sequence[str]):
+        if isinstance(words, str) or not all(isinstance(w, str) and w for w in words):
+            raise TypeError("words: expected a sequence of non-empty strings")
+        unique = [END] + sorted(set(words) - {END})
+        self.words = tuple(unique)
+        self.index = {w: i for i, w in enumerate(self.words)}
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    @property
+    def end(self) -> int:
+        return 0
+
+    def encode(self, sentence: str | Sequence[str]) -> list[int]:
+        """The indices of the words of ``sentence``, followed by the index of ``<end>``."""
+        words = sentence.split() if isinstance(sentence, str) else list(sentence)
+        unknown = [w for w in words if w not in self.index]
+        if unknown:
+            raise ValueError(f"sentence: expected words of the vocabulary, got unknown words {unknown}")
+        ids = [self.index[w] for w in words]
+        return ids if ids[-1:] == [self.end] else ids + [self.end]
+
+    def decode(self, ids, keep_end: bool = False) -> str:
+        """The words of ``ids`` joined by spaces, up to the first ``<end>`` (included if ``keep_end``)."""
+        words = []
+        for i in np.asarray(ids, dtype=int).ravel():
+            if not 0 <= i < len(self):
+                raise ValueError(f"ids: expected indices in [0, {len(self)}), got {i}")
+            if i == self.end:
+                if keep_end:
+                    words.append(END)
+                break
+            words.append(self.words[i])
+        return " ".join(words)
+
+
+def one_hot(ids, V: int) -> np.ndarray:
+    """phi(y): ids (...) of ints in [0, V) -> (..., V) float64 with a single 1 per row (000 eq 4)."""
+    V = _checks.positive_int("V", V)
+    ids = np.asarray(ids)
+    if ids.dtype.kind not in "iu":
+        raise TypeError(f"ids: expected integer word indices, got dtype {ids.dtype}")
+    if ids.size and (ids.min() < 0 or ids.max() >= V):
+        raise ValueError(f"ids: expected indices in [0, {V}), got values from {ids.min()} to {ids.max()}")
+    return np.eye(V)[ids]
+
+
+def agreement_sentences() -> list[str]:
+    """Every sentence of the toy corpus, in a fixed order (without ``<end>``).
+
+    ``the <subject> <phrase> [<phrase>] <verb>``: 6 subjects, 4 + 12 phrase
+    sequences (two different phrases), 3 verbs of the subject's number: 288 sentences.
+    The verb is 4 to 9 words after its subject.
+    """
+    out = []
+    phrase_runs = [(p,) for p in PHRASES] + list(itertools.permutations(PHRASES, 2))
+    for number in ("singular", "plural"):
+        for subject, run, verb in itertools.product(SUBJECTS[number], phrase_runs, VERBS[number]):
+            words = ["the", subject, *itertools.chain(*run), verb]
+            out.append(" ".join(words))
+    return out
+
+
+def agreement_vocabulary() -> Vocabulary:
+    """The toy corpus's vocabulary (``<end>`` first)."""
+    return Vocabulary([w for s in agreement_sentences() for w in s.split()])
+
+
+def verb_number(word: str) -> str | None:
+    """"singular" or "plural" for a verb of the corpus, None for any other word."""
+    for number, verbs in VERBS.items():
+        if word in verbs:
+            return number
+    return None
+
+
+def split(items: Sequence, fraction_held_out: float, rng: np.random.Generator) -> tuple[list, list]:
+    """A seeded random split into (train, held_out): held-out items never appear in train."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng: expected np.random.Generator, got {type(rng).__name__}")
+    if not 0 < fraction_held_out < 1:
+        raise ValueError(f"fraction_held_out: expected a number in (0, 1), got {fraction_held_out!r}")
+    order = rng.permutation(len(items))
+    n_out = max(1, int(round(fraction_held_out * len(items))))
+    return [items[i] for i in sorted(order[n_out:])], [items[i] for i in sorted(order[:n_out])]
+
+
+def lm_pairs(ids: Sequence[int], end: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(inputs, targets) of one sentence: inputs = [<end>, y_1 .. y_{n-1}], targets = [y_1 .. y_n]."""
+    ids = np.asarray(ids)
+    if ids.ndim != 1 or ids.size < 1 or ids.dtype.kind not in "iu":
+        raise ValueError(f"ids: expected a non-empty 1-D sequence of word indices, got {ids.dtype} {ids.shape}")
+    if ids[-1] != end:
+        raise ValueError(f"ids: expected a sentence ending in <end> (index {end}), got last index {ids[-1]}")
+    return np.concatenate([[end], ids[:-1]]).astype(int), ids.astype(int)
+
+
+def pad_batch(sentences: Sequence[Sequence[int]], end: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Stack sentences time-major: ``(inputs, targets, mask)``, each (T, B), T the longest.
+
+    Positions after a sentence's ``<end>`` have mask 0 (they count in no loss);
+    their inputs and targets are ``<end>``.
+    """
+    if len(sentences) < 1:
+        raise ValueError("sentences: expected at least one sentence, got none")
+    pairs = [lm_pairs(s, end) for s in sentences]
+    T, B = max(len(t) for _, t in pairs), len(pairs)
+    inputs = np.full((T, B), end, dtype=int)
+    targets = np.full((T, B), end, dtype=int)
+    mask = np.zeros((T, B))
+    for b, (x, y) in enumerate(pairs):
+        inputs[:len(x), b], targets[:len(y), b], mask[:len(y), b] = x, y, 1.0
+    return inputs, targets, mask
+
+
+def context_windows(inputs, k: int, end: int = 0) -> np.ndarray:
+    """The k previous words at every step: inputs (T, B) -> (T, B, k), ``[..., j]`` = y_{t-1-j}.
+
+    ``[..., 0]`` is ``inputs`` itself (y_{t-1}); words before the start of the
+    sentence are ``<end>`` (the previous sentence ended there).
+    """
+    k = _checks.positive_int("k", k)
+    inputs = np.asarray(inputs)
+    if inputs.ndim != 2 or inputs.dtype.kind not in "iu":
+        raise ValueError(f"inputs: expected a (T, B) array of word indices, got {inputs.dtype} {inputs.shape}")
+    T, B = inputs.shape
+    padded = np.concatenate([np.full((k - 1, B), end, dtype=inputs.dtype), inputs])
+    return np.stack([padded[k - 1 - j:k - 1 - j + T] for j in range(k)], axis=-1)
+
+
+def batches(sentences: Sequence[Sequence[int]], batch_size: int, end: int = 0):
+    """A function ``rng -> (inputs, targets, mask)`` drawing ``batch_size`` sentences (for ``train.fit``)."""
+    batch_size = _checks.positive_int("batch_size", batch_size)
+    if len(sentences) < 1:
+        raise ValueError("sentences: expected at least one sentence, got none")
+    sentences = [list(s) for s in sentences]
+
+    def draw(rng: np.random.Generator):
+        chosen = rng.integers(0, len(sentences), batch_size)
+        return pad_batch([sentences[i] for i in chosen], end)
+
+    return draw
+
+
+def bag_of_words(ids: Sequence[int], V: int) -> np.ndarray:
+    """Word counts, (V,): the sentence with its order thrown away (004's bag of words)."""
+    return one_hot(np.asarray(ids, dtype=int), V).sum(axis=0)
