@@ -25,7 +25,7 @@ Three quantities are easy to confuse; the names here keep them apart:
 
 * ``dl[t]``  = dL_t/dh_t, the gradient of the *present* loss only (000 eq 15);
 * ``delta[t]`` = d(sum_{s>t} L_s)/dh_t, the *future* losses only (000 eq 7);
-* ``dh[t]``  = dL/dh_t, everything: present + future (002's total derivative),
+* ``dh[t]``  = dL/dh_t (notebook 03 writes it \bar h_t), everything: present + future (002's total derivative),
   so ``dh[t] = dl[t] + delta[t]``.
 
 Jacobians are in numerator layout: ``J_t = dh_t/dh_{t-1}`` has rows indexed by
