@@ -3,7 +3,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from unrolled import bptt
+from unrolled import bptt, optim
 
 T, B, D, H, V = 6, 2, 3, 4, 5
 
@@ -255,3 +255,113 @@ def test_options_that_would_be_ignored_are_refused(problem):
         bptt.lm_forward(x, y, params, h0, untied={1: {"W_xx": copy}})
     with pytest.raises(ValueError, match=r"untied\[1\]\['W_hh'\]: expected shape"):
         bptt.lm_forward(x, y, params, h0, untied={1: {"W_hh": copy[:, :2]}})
+
+
+# ------------------------------------------------ the production pipeline and the three regimes
+def _copy_stream(rng, L, B, lag=3, K=4):
+    tokens = rng.integers(0, K, (L, B))
+    targets = np.zeros_like(tokens)
+    targets[lag:] = tokens[:-lag]
+    mask = np.zeros((L, B))
+    mask[lag:] = 1.0
+    return np.eye(K)[tokens], targets, mask
+
+
+def _lm(rng, K=4, H=5):
+    return bptt.init_lm(K, H, K, rng, scale=1.0, bias=0.2)
+
+
+def test_rnn_lm_step_is_the_textbook_model():
+    rng = np.random.default_rng(0)
+    x, y, _ = _copy_stream(rng, 7, 2)
+    params, h0 = _lm(rng), rng.normal(size=(2, 5))
+    loss, grads, _, hs = bptt.rnn_lm_step(params, x, y, h0=h0)
+    ref_loss, cache = bptt.lm_forward(x, y, params, h0)
+    assert abs(loss - ref_loss) < 1e-12 and np.abs(hs - cache["hs"]).max() < 1e-12
+    ref = bptt.gradients(cache)
+    assert max(np.abs(grads[k] - ref[k]).max() for k in ref) < 1e-12
+    trunc = bptt.rnn_lm_step(params, x, y, k1=2, k2=3, h0=h0)[1]
+    ref_t = bptt.truncated_gradients(cache, 2, 3)
+    assert max(np.abs(trunc[k] - ref_t[k]).max() for k in ref_t) < 1e-12
+
+
+def test_rnn_lm_step_checks_k1_k2_together():
+    rng = np.random.default_rng(0)
+    x, y, _ = _copy_stream(rng, 5, 1)
+    with pytest.raises(ValueError, match="k1, k2"):
+        bptt.rnn_lm_step(_lm(rng), x, y, k1=2)
+
+
+def _manual_chunks(params, x, y, mask, k1, k2, reset, lr):
+    """The regimes written out with bptt.lm_forward / truncated_gradients and plain SGD, for comparison."""
+    L, B, _ = x.shape
+    H = params["W_hh"].shape[0]
+    states = [np.zeros((B, H))]
+    for begin in range(0, L, k1):
+        end = min(begin + k1, L)
+        start = begin if reset else max(0, end - k2)
+        h0 = np.zeros((B, H)) if reset else states[start]
+        _, cache = bptt.lm_forward(x[start:end], y[start:end], params, h0)
+        own = mask[start:end].copy()
+        own[:begin - start] = 0
+        if own.sum() > 0:      # a chunk without targets only moves the state on
+            # the mean over the chunk's own targets: scale each step's readout error by its weight
+            w = own / own.sum()
+            onehot = np.eye(params["W_yh"].shape[0])[y[start:end]]
+            g = bptt.gradients(dict(cache, ps=onehot + (cache["ps"] - onehot) * w[..., None]))
+            for key in params:
+                params[key] = params[key] - lr * g[key]
+        while len(states) < end + 1:
+            states.append(None)
+        for i, t in enumerate(range(start, end)):
+            if t >= begin:
+                states[t + 1] = cache["hs"][i]
+    return params
+
+
+@pytest.mark.parametrize("k1,k2,reset", [(3, 3, True), (3, 3, False), (2, 5, False)])
+def test_train_stream_matches_the_regime_written_out(k1, k2, reset):
+    rng = np.random.default_rng(4)
+    x, y, mask = _copy_stream(rng, 11, 2)
+    params = _lm(rng)
+    expected = _manual_chunks({k: v.copy() for k, v in params.items()}, x, y, mask, k1, k2, reset, 0.1)
+    out = bptt.train_stream(params, x, y, mask, k1, k2, optim.SGD(lr=0.1), reset=reset)
+    assert max(np.abs(params[k] - expected[k]).max() for k in params) < 1e-12
+    chunks = [b for b in range(0, 11, k1) if mask[:min(b + k1, 11)][b:].sum() > 0]
+    assert out["updates"] == len(out["loss"]) == len(chunks)
+    assert out["backward_steps"] == sum(min(b + k1, 11) - (b if reset else max(0, min(b + k1, 11) - k2))
+                                        for b in chunks)
+
+
+def test_train_stream_rejects_bad_windows():
+    rng = np.random.default_rng(0)
+    x, y, mask = _copy_stream(rng, 6, 1)
+    with pytest.raises(ValueError, match="k2"):
+        bptt.train_stream(_lm(rng), x, y, mask, 3, 2, optim.SGD(lr=0.1))
+    with pytest.raises(ValueError, match="k2"):
+        bptt.train_stream(_lm(rng), x, y, mask, 2, 4, optim.SGD(lr=0.1), reset=True)
+
+
+def test_stream_accuracy_counts_masked_positions_with_and_without_resets():
+    rng = np.random.default_rng(1)
+    x, y, mask = _copy_stream(rng, 12, 3)
+    params = _lm(rng)
+    _, cache = bptt.lm_forward(x, y, params)
+    hits = (cache["ps"].argmax(-1) == y) * mask
+    assert bptt.stream_accuracy(params, x, y, mask) == pytest.approx(hits.sum() / mask.sum())
+    parts = [bptt.lm_forward(x[b:b + 4], y[b:b + 4], params)[1]["ps"].argmax(-1) for b in (0, 4, 8)]
+    hits_reset = (np.concatenate(parts) == y) * mask
+    assert bptt.stream_accuracy(params, x, y, mask, reset_every=4) == pytest.approx(hits_reset.sum() / mask.sum())
+
+
+def test_two_layer_backward_pathway_switches():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(5, 2, 3))
+    y = rng.integers(0, 4, (5, 2))
+    params = bptt.init_two_layer(3, 4, 3, 4, rng, bias=0.2)
+    _, cache = bptt.two_layer_forward(x, y, params)
+    both = bptt.two_layer_backward(cache)
+    assert np.all(bptt.two_layer_backward(cache, feedforward=False)["W_hx1"] == 0)
+    only_ff = bptt.two_layer_backward(cache, recurrent=False)
+    assert np.abs(only_ff["W_hx1"] - both["W_hx1"]).max() > 1e-3
+    assert np.abs(only_ff["W_yh"] - both["W_yh"]).max() == 0        # the top layer is untouched

@@ -18,7 +18,8 @@ def test_delta_step_answer_is_the_library_recursion():
     dl, delta = bptt.immediate_state_gradients(cache), bptt.delta_recursion(cache)
     for t in range(1, 5):
         np.testing.assert_allclose(
-            nb03.delta_step_answer(dl[t], delta[t], cache["hs"][t], params["W_hh"]), delta[t - 1],
+            nb03.delta_step_answer(dl[t], delta[t], cache["hs"][t], bptt.h_prev(cache, t), params["W_hh"]),
+            delta[t - 1],
             atol=1e-14)
 
 
@@ -67,15 +68,20 @@ def test_correct_answer_and_stub(check, answer, capsys):
 
 def test_delta_step_diagnoses():
     cases = {
-        "present loss": lambda dl, d, h, W: (d * (1 - h ** 2)) @ W,
-        "left out delta_t": lambda dl, d, h, W: (dl * (1 - h ** 2)) @ W,
-        "tanh derivative is missing": lambda dl, d, h, W: (dl + d) @ W,
-        "transposed": lambda dl, d, h, W: ((dl + d) * (1 - h ** 2)) @ W.T,
-        "after the matrix product": lambda dl, d, h, W: ((dl + d) @ W) * (1 - h ** 2),
-        "sigmoid": lambda dl, d, h, W: ((dl + d) * h * (1 - h)) @ W,
-        "shape": lambda dl, d, h, W: ((dl + d) * (1 - h ** 2)) @ W[:, :2],
-        "entries are wrong": lambda dl, d, h, W: 2 * ((dl + d) * (1 - h ** 2)) @ W,
-        "raised": lambda dl, d, h, W: dl @ np.ones((7, 7)),
+        "present loss": lambda dl, d, h, hp, W: (d * (1 - h ** 2)) @ W,
+        "left out delta_t": lambda dl, d, h, hp, W: (dl * (1 - h ** 2)) @ W,
+        "tanh derivative is missing": lambda dl, d, h, hp, W: (dl + d) @ W,
+        "taken at h_{t-1}": lambda dl, d, h, hp, W: ((dl + d) * (1 - hp ** 2)) @ W,
+        "transposed": lambda dl, d, h, hp, W: ((dl + d) * (1 - h ** 2)) @ W.T,
+        "after the matrix product": lambda dl, d, h, hp, W: ((dl + d) @ W) * (1 - h ** 2),
+        "sigmoid": lambda dl, d, h, hp, W: ((dl + d) * h * (1 - h)) @ W,
+        "sign is flipped": lambda dl, d, h, hp, W: -((dl + d) * (1 - h ** 2)) @ W,
+        "batch size": lambda dl, d, h, hp, W: ((dl + d) * (1 - h ** 2)) @ W / len(h),
+        "batch average": lambda dl, d, h, hp, W: np.broadcast_to(
+            (((dl + d) * (1 - h ** 2)) @ W).mean(axis=0), h.shape).copy(),
+        "shape": lambda dl, d, h, hp, W: ((dl + d) * (1 - h ** 2)) @ W[:, :2],
+        "entries are wrong": lambda dl, d, h, hp, W: 2 * ((dl + d) * (1 - h ** 2)) @ W,
+        "raised": lambda dl, d, h, hp, W: dl @ np.ones((7, 7)),
     }
     for phrase, fn in cases.items():
         verdict = nb03.check_delta_step(fn)
@@ -96,6 +102,10 @@ def test_grad_W_hh_diagnoses():
         "only the last step": lambda dh, hs, h0: da(dh, hs)[-1].T @ prev(hs, h0)[-1],
         "first step is missing": lambda dh, hs, h0: np.einsum("tbj,tbi->ji", da(dh, hs)[1:], hs[:-1]),
         "averaged": lambda dh, hs, h0: np.einsum("tbj,tbi->ji", da(dh, hs), prev(hs, h0)) / len(hs),
+        "batch size": lambda dh, hs, h0: np.einsum("tbj,tbi->ji", da(dh, hs), prev(hs, h0)) / hs.shape[1],
+        "sign is flipped": lambda dh, hs, h0: -np.einsum("tbj,tbi->ji", da(dh, hs), prev(hs, h0)),
+        "taken at h_{t-1}": lambda dh, hs, h0: np.einsum("tbj,tbi->ji", da(dh, prev(hs, h0)), prev(hs, h0)),
+        "sigmoid": lambda dh, hs, h0: np.einsum("tbj,tbi->ji", dh * hs * (1 - hs), prev(hs, h0)),
     }
     for phrase, fn in cases.items():
         verdict = nb03.check_grad_W_hh(fn)
@@ -107,3 +117,27 @@ def test_reach_diagnoses():
     assert full.status == "wrong" and "full BPTT" in full.message
     per_loss = nb03.check_reach(lambda t, T, k1, k2: list(range(t, min(t + k2, T))))
     assert per_loss.status == "wrong" and "END of a chunk" in per_loss.message
+
+
+def window(t, T, k1, k2, late=0):
+    return [s for s in range(t, T) if t >= min((s // k1 + 1) * k1 - 1 + late, T - 1) - k2 + 1]
+
+
+@pytest.mark.parametrize("phrase,fn", [
+    ("one state too few", lambda t, T, k1, k2: window(t, T, k1, k2 - 1)),
+    ("one state too many", lambda t, T, k1, k2: window(t, T, k1, k2 + 1)),
+    ("1-based", lambda t, T, k1, k2: [s + 1 for s in window(t, T, k1, k2)]),
+    ("one step late", lambda t, T, k1, k2: window(t, T, k1, k2, late=1)),
+])
+def test_reach_off_by_one_mistakes_are_named(phrase, fn):
+    verdict = nb03.check_reach(fn)
+    assert verdict.status == "wrong" and phrase in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize("bad", [0.5, 2.5, 1.0])
+def test_reach_rejects_non_integer_steps(bad):
+    """A float step is not an index, even one that int() would truncate to a right answer."""
+    def answer(t, T, k1, k2):
+        return [bad] + window(t, T, k1, k2)[1:] if window(t, T, k1, k2) else [bad]
+    verdict = nb03.check_reach(answer)
+    assert verdict.status == "wrong" and "int" in verdict.message, verdict.message

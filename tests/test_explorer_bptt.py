@@ -100,3 +100,18 @@ def test_tiny_negative_shares_are_labelled_0_percent_not_minus_0():
     view.update(r)
     labels = [s.get_text() for s in view.shares if s.get_visible()]
     assert "-0%" not in labels and "0%" in labels
+
+
+def test_readout_and_bar_labels_are_the_same_quantity():
+    r = bptt_graph.compute(step=3, T=8, scale=1.0)
+    assert r["fraction_later"] == pytest.approx(r["shares"][3:].sum(), abs=1e-12)
+    assert f"{100 * r['fraction_later']:.0f}%" in r["readout"]
+
+
+def test_step_slider_follows_the_length_both_ways():
+    ex = bptt_graph.explorer(step=3, T=8)
+    ex.controls["T"].value = 12
+    assert ex.controls["step"].max == 12
+    ex.controls["step"].value = 12
+    ex.controls["T"].value = 4            # the step comes down with T: never a "choose a step" message
+    assert ex.controls["step"].value == 4 and "message" not in ex.result

@@ -25,7 +25,7 @@ Three quantities are easy to confuse; the names here keep them apart:
 
 * ``dl[t]``  = dL_t/dh_t, the gradient of the *present* loss only (000 eq 15);
 * ``delta[t]`` = d(sum_{s>t} L_s)/dh_t, the *future* losses only (000 eq 7);
-* ``dh[t]``  = dL/dh_t, everything: present + future (002's total derivative),
+* ``dh[t]``  = dL/dh_t (notebook 03 writes it \bar h_t), everything: present + future (002's total derivative),
   so ``dh[t] = dl[t] + delta[t]``.
 
 Jacobians are in numerator layout: ``J_t = dh_t/dh_{t-1}`` has rows indexed by
@@ -40,6 +40,7 @@ from collections import deque
 
 import numpy as np
 
+from . import layers, losses, optim, sequence
 from .activations import softmax
 
 LM_KEYS = ("W_hx", "W_hh", "b_h", "W_yh", "b_y")
@@ -530,7 +531,7 @@ def two_layer_forward(x, targets, params):
     return total, cache
 
 
-def two_layer_backward(cache):
+def two_layer_backward(cache, feedforward=True, recurrent=True):
     """Errors through both pathways, 004 eqs 4a-4b, with delta^l_t = dL/da^l_t:
 
         delta^2_t = tanh'(a^2_t) * [dL_t/dh^2_t + W_hh2^T delta^2_{t+1}]           (4b, top layer)
@@ -539,6 +540,9 @@ def two_layer_backward(cache):
     the first term of 4a is the feed-forward pathway (from the layer above, same
     step), the second the recurrent one (same layer, next step). In row-vector
     code W^T delta is ``delta @ W``. Returns the gradients of every parameter.
+
+    ``feedforward=False`` or ``recurrent=False`` drops that term of 4a (to show
+    that both are needed); the defaults give the true gradient.
     """
     p, x = cache["params"], cache["x"]
     h1s, h2s = cache["h1s"], cache["h2s"]
@@ -549,7 +553,8 @@ def two_layer_backward(cache):
     d2_next = np.zeros_like(h2s[0])
     for t in range(T - 1, -1, -1):
         d2 = (1 - h2s[t] ** 2) * (dy[t] @ p["W_yh"] + d2_next @ p["W_hh2"])   # 4b
-        d1 = (1 - h1s[t] ** 2) * (d2 @ p["W_hx2"] + d1_next @ p["W_hh1"])     # 4a
+        d1 = (1 - h1s[t] ** 2) * (feedforward * (d2 @ p["W_hx2"])           # 4a: from above,
+                                  + recurrent * (d1_next @ p["W_hh1"]))      #     from the next step
         h1_prev = h1s[t - 1] if t > 0 else np.zeros_like(h1s[0])
         h2_prev = h2s[t - 1] if t > 0 else np.zeros_like(h2s[0])
         grads["W_yh"] += dy[t].T @ h2s[t]
@@ -562,3 +567,103 @@ def two_layer_backward(cache):
         grads["b_h1"] += d1.sum(axis=0)
         d1_next, d2_next = d1, d2
     return grads
+
+
+# ------------------------------------------- the production pipeline, once
+def rnn_lm_step(params, x, targets, mask=None, k1=None, k2=None, h0=None, reduction="sum"):
+    """Loss and gradients of the RNN LM with the production code (:mod:`unrolled.sequence`).
+
+    ``sequence.forward`` -> affine readout -> softmax cross-entropy (over the
+    positions where ``mask`` is 1), then ``sequence.backward`` (full BPTT,
+    ``k1 = k2 = None``) or ``sequence.truncated_backward`` (BPTT(k2; k1)).
+    ``params`` has the keys :data:`LM_KEYS`; x (T, B, D), targets (T, B).
+    Returns ``(loss, grads, accuracy, hs)``: ``grads`` keyed like ``params``,
+    ``accuracy`` the fraction of counted positions whose most likely class is
+    the target, ``hs`` (T, B, H) the states (the last one carries on along a stream).
+    """
+    if (k1 is None) != (k2 is None):
+        raise ValueError(f"k1, k2: expected both (truncated) or neither (full BPTT), got k1={k1!r}, k2={k2!r}")
+    rnn = {key: params[key] for key in ("W_hx", "W_hh", "b_h")}
+    hs, cache = sequence.forward("rnn", x, rnn, state0=h0)
+    logits, readout = layers.affine_forward(hs, params["W_yh"], params["b_y"])
+    loss, dlogits = losses.softmax_cross_entropy(logits, targets, mask, reduction=reduction)
+    dhs, dW_yh, db_y = layers.affine_backward(dlogits, readout)
+    if k1 is None:
+        _, _, grads = sequence.backward(dhs, cache)
+    else:
+        _, _, grads = sequence.truncated_backward(dhs, cache, k1, k2)
+    w = np.ones(targets.shape) if mask is None else mask
+    accuracy = float(((logits.argmax(-1) == targets) * w).sum() / w.sum())
+    return loss, {**grads, "W_yh": dW_yh, "b_y": db_y}, accuracy, hs
+
+
+# ------------------------------------------ the three regimes on a stream
+def train_stream(params, x, targets, mask, k1, k2, optimizer, reset=False, clip_norm=None):
+    """Walk along B parallel streams in chunks of k1 steps, one update per chunk (``params`` in place).
+
+    x (L, B, D), targets (L, B), mask (L, B): which positions have a target.
+    The three ways truncation is used in practice:
+
+    * ``reset=True`` (k2 must equal k1): **independent chunks**. Each chunk is
+      a separate training sequence that starts from a zero state (001's split
+      of a 1000-step sequence into 50 sequences of 20).
+    * ``reset=False, k2 == k1``: **truncated BPTT with the state carried**.
+      Each chunk starts from the state the previous chunk ended in; its losses
+      are backpropagated to the start of the chunk only (min-char-rnn's way).
+    * ``reset=False, k2 > k1``: **BPTT(k2; k1)**. The update's window is the
+      last k2 steps, run again from the stored state before it; only the
+      chunk's own k1 losses enter, so each reaches back at least k2 - k1 + 1 states.
+
+    A loss at step s is backpropagated through the states h_{e-k2+1} ... h_s of
+    its window (e = the chunk's last step): k2 counts states, so the longest
+    input-to-loss lag any loss sees is k2 - 1 steps. The loss of an update is
+    the mean over the chunk's targets. Returns a dict: lists ``loss`` and
+    ``accuracy`` per update, and the counts ``updates`` and ``backward_steps``.
+    """
+    _check_window(k1, k2)
+    if reset and k2 != k1:
+        raise ValueError(f"k2: independent chunks backpropagate exactly their own chunk, expected k2 == k1, "
+                         f"got k1={k1}, k2={k2}")
+    L, B, _ = x.shape
+    H = params["W_hh"].shape[0]
+    stored = np.zeros((L + 1, B, H))       # stored[t] = the state after t steps, as first computed
+    out = {"loss": [], "accuracy": [], "updates": 0, "backward_steps": 0}
+    for begin in range(0, L, k1):
+        end = min(begin + k1, L)
+        start = begin if reset else max(0, end - k2)
+        h_start = np.zeros((B, H)) if reset else stored[start]
+        own = mask[start:end].copy()
+        own[: begin - start] = 0.0         # only this chunk's own losses enter
+        if own.sum() == 0:                 # nothing to learn here: just move the state on
+            hs, _ = sequence.forward("rnn", x[start:end], {k: params[k] for k in ("W_hx", "W_hh", "b_h")},
+                                     state0=h_start)
+        else:
+            loss, grads, acc, hs = rnn_lm_step(params, x[start:end], targets[start:end], own,
+                                               h0=h_start, reduction="mean")
+            if clip_norm is not None:
+                grads, _ = optim.clip_global_norm(grads, clip_norm)
+            optimizer.step(params, grads)
+            out["loss"].append(loss)
+            out["accuracy"].append(acc)
+            out["updates"] += 1
+            out["backward_steps"] += end - start
+        stored[begin + 1:end + 1] = hs[begin - start:]
+    return out
+
+
+def stream_accuracy(params, x, targets, mask, reset_every=None):
+    """Accuracy over the positions in ``mask`` of the model run along the whole streams.
+
+    The state is carried from step to step (how the model is used), or set to
+    zero every ``reset_every`` steps (how the independent-chunks regime trains).
+    """
+    L = len(x)
+    k = L if reset_every is None else reset_every
+    hits = 0.0
+    for begin in range(0, L, k):
+        m = mask[begin:begin + k]
+        rnn = {key: params[key] for key in ("W_hx", "W_hh", "b_h")}
+        hs, _ = sequence.forward("rnn", x[begin:begin + k], rnn)
+        hits += ((layers.affine_forward(hs, params["W_yh"], params["b_y"])[0].argmax(-1)
+                  == targets[begin:begin + k]) * m).sum()
+    return float(hits / mask.sum())

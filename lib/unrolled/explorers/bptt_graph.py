@@ -35,7 +35,8 @@ def compute(step=3, T=8, scale=1.0, seed=0) -> dict:
 
     Returns ``T``, ``step``, ``norms`` (T,) = |dL_t/dh_t dh_t/dh_step| for each
     loss t (zero before ``step``), ``shares`` (T,) = each part's projection on
-    dL/dh_step (they sum to 1), ``total_norm`` and a ``readout`` line; or a
+    dL/dh_step (they sum to 1), ``fraction_later`` = the shares of L_{step+1} ... L_T
+    summed (the same quantity as the bar labels), ``total_norm`` and a ``readout`` line; or a
     ``message`` when the settings cannot be computed.
     """
     if not 2 <= T <= MAX_T:
@@ -55,11 +56,11 @@ def compute(step=3, T=8, scale=1.0, seed=0) -> dict:
     r = bptt.loss_contributions(cache, step - 1)
     total_norm = float(np.linalg.norm(r["total"]))
     norms, shares = r["norms"], r["shares"]
-    later = norms[step:].sum()
-    fraction_later = float(later / norms[step - 1:].sum())
+    # the same quantity as the bar labels: each loss's share of dL/dh_step (projections, summing to 1)
+    fraction_later = float(shares[step:].sum())
     readout = (f"dL/dh_{step} collects L_{step} ... L_{T} ({T - step + 1} loss{'es' if T > step else ''}); "
-               f"|dL/dh_{step}| = {total_norm:.3g}; "
-               f"{100 * fraction_later:.0f}% of the summed contribution sizes comes from later losses")
+               f"|dL/dh_{step}| = {total_norm:.3g}; later losses' share of it: "
+               f"{number(100 * fraction_later, '.0f')}% (the sum of the labels right of L_{step})")
     return {"T": T, "step": step, "scale": scale, "norms": norms, "shares": shares,
             "total_norm": total_norm, "fraction_later": fraction_later, "readout": readout}
 
@@ -147,6 +148,8 @@ class GraphView(View):
                 label.set_visible(t <= T)
         for t, label in enumerate(self.labels[1], start=1):
             label.set_color("white" if t == k else "black")
+        for t, label in enumerate(self.labels[2], start=1):     # a loss node's fill darkens with its weight
+            label.set_color("white" if k <= t <= T and 0.15 + 0.85 * weight[t - 1] > 0.55 else "black")
         top.set_xlim(0.4, T + 0.6)
         top.set_title(f"unrolled RNN: the gradient at {_sub('h', k)} collects {_sub('L', k)} … "
                       f"{_sub('L', T)}, flowing back against the red arrows")
