@@ -41,7 +41,7 @@ import math
 
 import numpy as np
 
-from . import _checks, sequence
+from . import _checks, losses, sequence
 from .activations import GAMMA, NAMES, derivative, get
 
 __all__ = [
@@ -51,6 +51,7 @@ __all__ = [
     "log_jacobian_norms", "lag_slope", "single_neuron_bound", "single_neuron_input_gradient",
     "deep_net_log_gradient_norms", "dense_net_log_gradient_norms", "StatesOverflow",
     "pascanu_verdict", "PASCANU_VERDICTS", "input_weight_contributions", "cliff_loss",
+    "recall_batches", "last_step_regression",
 ]
 
 #: States larger than this (in absolute value) count as an exploding forward pass.
@@ -496,3 +497,42 @@ def cliff_loss(w, b, T: int = 50, x0: float = 0.5, target: float = 0.7) -> tuple
         db += dx
         dx = dx * w * s * (1 - s)
     return r ** 2, dw, db
+
+
+# ---------------------------------------------------------------- a dependency across a gap (003)
+
+def recall_batches(gap: int, batch_size: int):
+    """Batches of the task "y = x_1, read at step gap + 1": a dependency ``gap`` steps long.
+
+    Returns ``draw(rng) -> (x, y)`` for :func:`unrolled.train.fit`: ``x`` is
+    ``(gap + 1, batch_size, 1)`` standard normal (every later input a distractor) and
+    ``y = x[0, :, 0]``. Predicting 0 scores a mean squared error of 1.
+    """
+    gap = _checks.positive_int("gap", gap)
+    batch_size = _checks.positive_int("batch_size", batch_size)
+
+    def draw(rng):
+        x = rng.standard_normal((gap + 1, batch_size, 1))
+        return x, x[0, :, 0]
+    return draw
+
+
+def last_step_regression(params, batch, activation: str = "tanh") -> tuple[float, dict]:
+    """Loss and gradients of a tanh RNN read out once, at its last step, by a linear layer.
+
+    ``params``: the RNN's ``W_hx (H, D)``, ``W_hh (H, H)``, ``b_h (H,)`` and the readout
+    ``w_out (1, H)``, ``b_out (1,)``; ``batch = (x, y)`` with ``x`` ``(T, B, D)``, ``y``
+    ``(B,)``. The prediction is ``w_out h_T + b_out`` and the loss the mean squared error;
+    BPTT by :func:`unrolled.sequence.backward`.
+    """
+    x, y = batch
+    rnn = {k: params[k] for k in ("W_hx", "W_hh", "b_h")}
+    hs, cache = sequence.forward("rnn", x, rnn, activation=activation)
+    pred = hs[-1] @ params["w_out"][0] + params["b_out"][0]
+    loss, dpred = losses.mse(pred, y)
+    dhs = np.zeros_like(hs)
+    dhs[-1] = dpred[:, None] * params["w_out"]
+    _, _, grads = sequence.backward(dhs, cache)
+    grads["w_out"] = (dpred @ hs[-1])[None, :]
+    grads["b_out"] = np.array([dpred.sum()])
+    return float(loss), grads
