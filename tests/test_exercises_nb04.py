@@ -144,12 +144,16 @@ def test_pascanu_verdict_right_stub_and_mistakes():
     assert nb04.check_pascanu_verdict(_verdict_from(sig)).correct
     assert nb04.check_pascanu_verdict(dynamics.pascanu_verdict).correct
     assert nb04.check_pascanu_verdict(stub).status == "not attempted"
+    # the codes of dynamics.PASCANU_VERDICTS are read as the strings they stand for
+    codes = {v: k for k, v in dynamics.PASCANU_VERDICTS.items()}
+    assert nb04.check_pascanu_verdict(lambda W, a: codes[dynamics.pascanu_verdict(W, a)]).correct
     for fn, words in [(_verdict_from(dynamics.spectral_radius), "spectral radius"),
                       (_verdict_from(sig, lambda a: 1.0), "threshold is not 1"),
                       (_verdict_from(sig, lambda a: 2.0 if a == "sigmoid" else 1.0), "not 1/2"),
                       (_verdict_from(sig, tol=False), "tolerance"),
                       (_verdict_from(lambda W: np.max(np.abs(W))), "largest entry"),
-                      (lambda W, a: 1, "return one of the strings"),
+                      (lambda W, a: "exploding possible", "same answer"),
+                      (lambda W, a: ["vanishing"], "return 'vanishing'"),
                       (lambda W, a: "explodes", "return one of")]:
         v = nb04.check_pascanu_verdict(fn)
         assert v.status == "wrong" and words in v.message, (words, v.message)
