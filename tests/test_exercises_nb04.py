@@ -65,7 +65,7 @@ def test_jacobian_product_mistakes_are_named(fn, words):
     assert v.status == "wrong" and words in v.message
 
 
-# ---------------------------------------------------------------- 04.3
+# ---------------------------------------------------------------- 04.4
 
 def clip_right(grads, max_norm):
     norm = np.sqrt(sum(np.sum(g ** 2) for g in grads.values()))

@@ -4,10 +4,10 @@
   one neuron (001; :func:`unrolled.dynamics.single_neuron_bound`).
 * :data:`check_jacobian_product`: dh_T/dh_0 as a product of Jacobians
   (:func:`unrolled.dynamics.jacobian_product`).
-* :data:`check_clip_global_norm`: clipping by the global norm
+* :data:`check_pascanu_verdict` (04.3): what the conditions of Pascanu et al. decide
+  from ``W`` and the activation (:func:`unrolled.dynamics.pascanu_verdict`).
+* :data:`check_clip_global_norm` (04.4): clipping by the global norm
   (:func:`unrolled.optim.clip_global_norm`).
-* :data:`check_pascanu_verdict`: what the conditions of Pascanu et al. decide from
-  ``W`` and the activation (:func:`unrolled.dynamics.pascanu_verdict`).
 
 All four follow the contract of :mod:`unrolled.exercises.base`.
 """
@@ -189,7 +189,7 @@ def _clip_mistake(fn):
 
 
 check_clip_global_norm = Exercise(
-    "04.3 clipping by global norm", ("grads", "max_norm"), _clip_cases,
+    "04.4 clipping by global norm", ("grads", "max_norm"), _clip_cases,
     lambda grads, max_norm: optim.clip_global_norm(grads, max_norm)[0],
     mistakes=[
         Mistake(_clip_mistake(lambda g, m: optim.clip_elementwise(g, m)),
@@ -252,7 +252,7 @@ def _accept_verdict(value, args):
 
 
 check_pascanu_verdict = Exercise(
-    "04.4 vanishing or exploding, from W and the activation", ("W", "activation"), _pascanu_cases,
+    "04.3 vanishing or exploding, from W and the activation", ("W", "activation"), _pascanu_cases,
     _pascanu_answer,
     mistakes=[
         Mistake(lambda W, a: _side(dynamics.spectral_radius(W), 1 / GAMMA.get(a, 1.0)),
