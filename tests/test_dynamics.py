@@ -320,3 +320,21 @@ def test_cliff_loss_gradient_matches_finite_differences_and_has_a_wall():
         dynamics.cliff_loss(np.ones(2), np.ones(3))
     with pytest.raises(ValueError, match="T"):
         dynamics.cliff_loss(1.0, 1.0, T=0)
+
+
+def test_recall_task_and_last_step_regression_gradients():
+    from unrolled import cells, gradcheck
+    rng = np.random.default_rng(4)
+    x, y = dynamics.recall_batches(6, 5)(rng)
+    assert x.shape == (7, 5, 1) and np.array_equal(y, x[0, :, 0])
+    for act in ("tanh", "sigmoid"):
+        p = cells.init("rnn", 1, 4, rng)
+        p["b_h"] = rng.normal(size=4)                  # non-zero biases
+        p["w_out"] = rng.normal(size=(1, 4))
+        p["b_out"] = np.array([0.3])
+        loss, grads = dynamics.last_step_regression(p, (x, y), act)
+        assert set(grads) == set(p)
+        errs = gradcheck.check_gradients(lambda q: dynamics.last_step_regression(q, (x, y), act)[0], p, grads)
+        assert all(e["norm"] < 1e-7 for e in errs.values()), errs
+    with pytest.raises(ValueError, match="gap"):
+        dynamics.recall_batches(0, 5)
