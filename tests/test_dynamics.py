@@ -334,7 +334,7 @@ def test_recall_task_and_last_step_regression_gradients():
         p["b_out"] = np.array([0.3])
         loss, grads = dynamics.last_step_regression(p, (x, y), act)
         assert set(grads) == set(p)
-        errs = gradcheck.check_gradients(lambda q: dynamics.last_step_regression(q, (x, y), act)[0], p, grads)
+        errs = gradcheck.check_gradients(lambda q, a=act: dynamics.last_step_regression(q, (x, y), a)[0], p, grads)
         assert all(e["norm"] < 1e-7 for e in errs.values()), errs
     with pytest.raises(ValueError, match="gap"):
         dynamics.recall_batches(0, 5)
