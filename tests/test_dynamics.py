@@ -262,3 +262,79 @@ def test_dense_net_gradient_matches_finite_differences_and_keeps_a_direct_path()
         assert ln[k] == pytest.approx(np.log10(np.linalg.norm(fd, 2)), abs=1e-7)
     with pytest.raises(ValueError, match=r"weights\[1\]"):
         dynamics.dense_net_log_gradient_norms(h0, [Ws[0], Ws[0]], "tanh")
+
+
+@pytest.mark.parametrize("activation, radius", [("tanh", 1.0), ("relu", 1.0), ("sigmoid", 4.0), ("linear", 1.0)])
+def test_pascanu_boundary_within_rounding_is_undecided(activation, radius):
+    # a normal W scaled to the threshold has sigma_max one bit away from it: the boundary
+    W = dynamics.normal_matrix(16, radius, np.random.default_rng(0))
+    c = dynamics.pascanu_conditions(W, activation)
+    assert not c["vanishing_guaranteed"] and not c["exploding_possible"]
+    assert c["verdict"] == dynamics.pascanu_verdict(W, activation) == "undecided"
+    assert dynamics.pascanu_verdict(W * (1 + 1e-6), activation) == "exploding possible"
+    assert dynamics.pascanu_verdict(W * (1 - 1e-6), activation) == "vanishing"
+
+
+def test_pascanu_tolerance_is_the_explorers():
+    from unrolled.explorers import base
+    for a, b in [(1.0, 1.0 + 1e-10), (1.0, 1.0 + 1e-8), (4.0, 4.0 * (1 + 5e-10))]:
+        assert base.close(a, b) == np.isclose(a, b, rtol=dynamics.RTOL, atol=dynamics.ATOL) or \
+            base.close(a, b) == (abs(a - b) <= max(dynamics.RTOL * max(abs(a), abs(b)), dynamics.ATOL))
+
+
+def test_input_weight_contributions_sum_to_the_bptt_gradient():
+    from unrolled import cells, sequence
+    rng = np.random.default_rng(3)
+    for act in ("tanh", "sigmoid", "relu"):
+        p = cells.init("rnn", 2, 5, rng)
+        p["b_h"] = rng.normal(size=5)
+        x = rng.standard_normal((6, 3, 2))
+        dh = rng.standard_normal((3, 5))
+        c = dynamics.input_weight_contributions(p, x, dh, act)
+        hs, cache = sequence.forward("rnn", x, p, activation=act)
+        dhs = np.zeros_like(hs)
+        dhs[-1] = dh
+        _, _, g = sequence.backward(dhs, cache)
+        assert c.shape == (6, 5, 2)
+        np.testing.assert_allclose(c.sum(0), g["W_hx"], rtol=1e-12, atol=1e-14)
+        # the last step's term is delta_T^T x_T with delta_T = dh * f'(a_T)
+        np.testing.assert_allclose(c[-1], (dh * activations.derivative(act, hs[-1])).T @ x[-1], rtol=1e-12)
+    with pytest.raises(ValueError, match="dh_last"):
+        dynamics.input_weight_contributions(p, x, np.zeros((3, 4)), "tanh")
+
+
+def test_cliff_loss_gradient_matches_finite_differences_and_has_a_wall():
+    w = np.array([1.0, 4.0, 6.0, 9.0])
+    b = np.array([-0.5, -2.0, -3.0, -4.0])
+    L, dw, db = dynamics.cliff_loss(w, b, T=30)
+    eps = 1e-6
+    fd_w = (dynamics.cliff_loss(w + eps, b, T=30)[0] - dynamics.cliff_loss(w - eps, b, T=30)[0]) / (2 * eps)
+    fd_b = (dynamics.cliff_loss(w, b + eps, T=30)[0] - dynamics.cliff_loss(w, b - eps, T=30)[0]) / (2 * eps)
+    np.testing.assert_allclose(dw, fd_w, rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(db, fd_b, rtol=1e-5, atol=1e-8)
+    ww, bb = np.meshgrid(np.linspace(-2, 10, 120), np.linspace(-6, 2, 120))
+    _, gw, gb = dynamics.cliff_loss(ww, bb)
+    norms = np.hypot(gw, gb)
+    assert norms.max() > 10 * np.median(norms)           # a wall: a few points far steeper than the rest
+    with pytest.raises(ValueError, match="w, b"):
+        dynamics.cliff_loss(np.ones(2), np.ones(3))
+    with pytest.raises(ValueError, match="T"):
+        dynamics.cliff_loss(1.0, 1.0, T=0)
+
+
+def test_recall_task_and_last_step_regression_gradients():
+    from unrolled import cells, gradcheck
+    rng = np.random.default_rng(4)
+    x, y = dynamics.recall_batches(6, 5)(rng)
+    assert x.shape == (7, 5, 1) and np.array_equal(y, x[0, :, 0])
+    for act in ("tanh", "sigmoid"):
+        p = cells.init("rnn", 1, 4, rng)
+        p["b_h"] = rng.normal(size=4)                  # non-zero biases
+        p["w_out"] = rng.normal(size=(1, 4))
+        p["b_out"] = np.array([0.3])
+        loss, grads = dynamics.last_step_regression(p, (x, y), act)
+        assert set(grads) == set(p)
+        errs = gradcheck.check_gradients(lambda q, a=act: dynamics.last_step_regression(q, (x, y), a)[0], p, grads)
+        assert all(e["norm"] < 1e-7 for e in errs.values()), errs
+    with pytest.raises(ValueError, match="gap"):
+        dynamics.recall_batches(0, 5)

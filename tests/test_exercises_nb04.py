@@ -65,7 +65,7 @@ def test_jacobian_product_mistakes_are_named(fn, words):
     assert v.status == "wrong" and words in v.message
 
 
-# ---------------------------------------------------------------- 04.3
+# ---------------------------------------------------------------- 04.4
 
 def clip_right(grads, max_norm):
     norm = np.sqrt(sum(np.sum(g ** 2) for g in grads.values()))
@@ -94,3 +94,66 @@ def _always(grads, max_norm):
 def test_clip_mistakes_are_named(fn, words):
     v = nb04.check_clip_global_norm(fn)
     assert v.status == "wrong" and words in v.message
+
+
+def test_new_mistakes_of_exercises_1_and_2_are_named():
+    from unrolled import dynamics
+    v = nb04.check_single_neuron_bound(
+        lambda a, w_hh, w_hx, k: (0.5 if a == "sigmoid" else 1.0) ** (k + 1) * abs(w_hh) ** k * abs(w_hx))
+    assert v.status == "wrong" and "not 1/2" in v.message
+    v = nb04.check_single_neuron_bound(
+        lambda a, w_hh, w_hx, k: dynamics.single_neuron_bound(a, w_hh, 1.0, k))
+    assert v.status == "wrong" and "w_hx is missing" in v.message
+
+    def transposed_inside(W, fp):
+        M = np.eye(len(W))
+        for f in fp:
+            M = (f[:, None] * W.T) @ M
+        return M
+
+    v = nb04.check_jacobian_product(transposed_inside)
+    assert v.status == "wrong" and "transposed inside" in v.message
+    v = nb04.check_jacobian_product(lambda W, fp: W @ dynamics.jacobian_product(W, fp))
+    assert v.status == "wrong" and "one W too many" in v.message
+    v = nb04.check_jacobian_product(lambda W, fp: dynamics.jacobian_product(W, fp[1:]))
+    assert v.status == "wrong" and "one step is missing" in v.message
+
+
+def test_clip_zero_gradient_nan_is_named():
+    def divides(grads, max_norm):
+        norm = np.sqrt(sum(np.sum(g ** 2) for g in grads.values()))
+        return {k: g * max_norm / norm if norm > max_norm else g * (max_norm / norm) * (norm / max_norm)
+                for k, g in grads.items()}
+    with np.errstate(all="ignore"):
+        v = nb04.check_clip_global_norm(divides)
+    assert v.status == "wrong" and "zero gradient" in v.message and "NaN" in v.message
+
+
+def _verdict_from(quantity, threshold=lambda a: 4.0 if a == "sigmoid" else 1.0, tol=True):
+    def verdict(W, activation):
+        s, t = quantity(W), threshold(activation)
+        if tol and np.isclose(s, t, rtol=1e-9, atol=1e-12):
+            return "undecided"
+        return "vanishing" if s < t else "exploding possible"
+    return verdict
+
+
+def test_pascanu_verdict_right_stub_and_mistakes():
+    from unrolled import dynamics
+    sig = dynamics.largest_singular_value
+    assert nb04.check_pascanu_verdict(_verdict_from(sig)).correct
+    assert nb04.check_pascanu_verdict(dynamics.pascanu_verdict).correct
+    assert nb04.check_pascanu_verdict(stub).status == "not attempted"
+    # the codes of dynamics.PASCANU_VERDICTS are read as the strings they stand for
+    codes = {v: k for k, v in dynamics.PASCANU_VERDICTS.items()}
+    assert nb04.check_pascanu_verdict(lambda W, a: codes[dynamics.pascanu_verdict(W, a)]).correct
+    for fn, words in [(_verdict_from(dynamics.spectral_radius), "spectral radius"),
+                      (_verdict_from(sig, lambda a: 1.0), "threshold is not 1"),
+                      (_verdict_from(sig, lambda a: 2.0 if a == "sigmoid" else 1.0), "not 1/2"),
+                      (_verdict_from(sig, tol=False), "tolerance"),
+                      (_verdict_from(lambda W: np.max(np.abs(W))), "largest entry"),
+                      (lambda W, a: "exploding possible", "same answer"),
+                      (lambda W, a: ["vanishing"], "return 'vanishing'"),
+                      (lambda W, a: "explodes", "return one of")]:
+        v = nb04.check_pascanu_verdict(fn)
+        assert v.status == "wrong" and words in v.message, (words, v.message)

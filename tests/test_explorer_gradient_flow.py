@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from unrolled import dynamics
 from unrolled.explorers import gradient_flow
 from unrolled.explorers.base import render_png
 
@@ -113,7 +114,7 @@ def test_gamma_sigma_equal_to_one_within_rounding_is_the_boundary(activation, ra
     # a plain comparison would call the boundary "exploding possible"
     r = gradient_flow.compute(radius=radius, activation=activation, matrix="normal", T=50)
     assert r["gamma"] * r["sigma_max"] != 1.0
-    assert r["verdict"] == gradient_flow.VERDICTS[0]
+    assert r["verdict"] == gradient_flow.VERDICTS["undecided"]
     assert "on the boundary" in r["readout"] and "exploding possible" not in r["readout"]
 
 
@@ -132,3 +133,39 @@ def test_no_negative_zero_in_the_readout():
     assert below
     for r in below:
         assert "||dh_T/dh_0|| = 10^0.0," in r["readout"] and "10^-0.0" not in r["readout"]
+
+
+def test_input_scale_decides_whether_tanh_saturates():
+    # zero input: tanh never leaves a = 0 and f' = 1, so the non-normal hump of the linear RNN is back
+    linear = gradient_flow.compute(radius=0.9, activation="linear", matrix="non-normal", T=200)
+    calm = gradient_flow.compute(radius=0.9, activation="tanh", matrix="non-normal", T=200, drive=0.0)
+    loud = gradient_flow.compute(radius=0.9, activation="tanh", matrix="non-normal", T=200, drive=3.0)
+    np.testing.assert_allclose(calm["log_norms"], linear["log_norms"])
+    assert loud["log_norms"].max() < linear["log_norms"].max() - 2
+    with pytest.raises(ValueError, match="drive"):
+        gradient_flow.compute(drive=-1.0)
+
+
+def test_non_normality_control():
+    flat = gradient_flow.compute(radius=0.9, activation="linear", matrix="non-normal", T=100, coupling=0.0)
+    strong = gradient_flow.compute(radius=0.9, activation="linear", matrix="non-normal", T=100, coupling=4.0)
+    np.testing.assert_allclose(flat["log_norms"], flat["rho_line"], atol=1e-9)     # diagonal W: exactly rho^k
+    assert strong["log_norms"].max() > 3 and strong["sigma_max"] > flat["sigma_max"]
+    # a normal W ignores the coupling (it has no upper triangle)
+    a = gradient_flow.compute(radius=0.9, matrix="normal", coupling=0.0)
+    b = gradient_flow.compute(radius=0.9, matrix="normal", coupling=4.0)
+    np.testing.assert_allclose(a["log_norms"], b["log_norms"])
+
+
+def test_readout_says_when_the_plot_cuts_a_curve_off():
+    inside = gradient_flow.compute(radius=0.9, activation="linear", matrix="normal", T=100)
+    outside = gradient_flow.compute(radius=1.5, activation="sigmoid", matrix="normal", T=200)
+    assert "cut off" not in inside["readout"]
+    assert outside["log_norms"].min() < gradient_flow.Y_RANGE[0] and "cut off" in outside["readout"]
+
+
+def test_verdict_is_dynamics_verdict():
+    for radius, act in [(1.0, "tanh"), (4.0, "sigmoid"), (0.7, "relu"), (1.3, "linear")]:
+        r = gradient_flow.compute(radius=radius, activation=act, matrix="normal", T=20)
+        W = dynamics.matrix_with_radius(gradient_flow.HIDDEN, radius, np.random.default_rng(0), "normal")
+        assert r["verdict"] == gradient_flow.VERDICTS[dynamics.pascanu_verdict(W, act)]

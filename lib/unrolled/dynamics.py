@@ -37,9 +37,11 @@ length (:func:`log_jacobian_norms`).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from . import _checks
+from . import _checks, losses, sequence
 from .activations import GAMMA, NAMES, derivative, get
 
 __all__ = [
@@ -48,6 +50,8 @@ __all__ = [
     "pascanu_conditions", "rnn_trajectory", "step_jacobian", "jacobian_product",
     "log_jacobian_norms", "lag_slope", "single_neuron_bound", "single_neuron_input_gradient",
     "deep_net_log_gradient_norms", "dense_net_log_gradient_norms", "StatesOverflow",
+    "pascanu_verdict", "PASCANU_VERDICTS", "input_weight_contributions", "cliff_loss",
+    "recall_batches", "last_step_regression",
 ]
 
 #: States larger than this (in absolute value) count as an exploding forward pass.
@@ -152,18 +156,43 @@ def matrix_with_singular_values(singular_values, rng: np.random.Generator) -> np
     return random_orthogonal(n, rng) @ np.diag(s) @ random_orthogonal(n, rng).T
 
 
+#: tolerance of every comparison of ``sigma_max`` with ``1/gamma`` (the same as the explorers'
+#: readouts, :func:`unrolled.explorers.base.close`): a matrix scaled to radius 1 has
+#: ``sigma_max = 1.0000000000000002``, which is the boundary, not "exploding possible"
+RTOL, ATOL = 1e-9, 1e-12
+
+#: what ``sigma_max`` against ``1/gamma`` lets one conclude, keyed by the sign of the comparison
+PASCANU_VERDICTS = {-1: "vanishing", 0: "undecided", 1: "exploding possible"}
+
+
 def pascanu_conditions(W, activation: str) -> dict:
     """The singular-value conditions of Pascanu, Mikolov & Bengio (2013).
 
-    Returns ``sigma_max``, ``rho``, ``gamma`` (sup |f'|), ``threshold = 1/gamma`` and
-    ``vanishing_guaranteed`` (``sigma_max < 1/gamma``: sufficient for vanishing)
-    and ``exploding_possible`` (``sigma_max > 1/gamma``: necessary for exploding).
+    Returns ``sigma_max``, ``rho``, ``gamma`` (sup |f'|), ``threshold = 1/gamma``,
+    ``vanishing_guaranteed`` (``sigma_max < 1/gamma``: sufficient for vanishing),
+    ``exploding_possible`` (``sigma_max > 1/gamma``: necessary for exploding) and
+    ``verdict`` (:func:`pascanu_verdict`). Both comparisons use the tolerance
+    ``RTOL``/``ATOL``: within it ``sigma_max`` *is* ``1/gamma`` and neither holds.
     """
     _checks.choice("activation", activation, set(NAMES))
     sigma, rho, gamma = largest_singular_value(W), spectral_radius(W), GAMMA[activation]
-    return {"sigma_max": sigma, "rho": rho, "gamma": gamma, "threshold": 1.0 / gamma,
-            "vanishing_guaranteed": sigma < 1.0 / gamma,
-            "exploding_possible": sigma > 1.0 / gamma}
+    threshold = 1.0 / gamma
+    side = 0 if math.isclose(sigma, threshold, rel_tol=RTOL, abs_tol=ATOL) else (1 if sigma > threshold else -1)
+    return {"sigma_max": sigma, "rho": rho, "gamma": gamma, "threshold": threshold,
+            "vanishing_guaranteed": side < 0, "exploding_possible": side > 0,
+            "verdict": PASCANU_VERDICTS[side]}
+
+
+def pascanu_verdict(W, activation: str) -> str:
+    """What the conditions of Pascanu et al. decide for ``W`` and ``activation``.
+
+    ``"vanishing"`` if ``sigma_max(W) < 1/gamma`` (every step Jacobian has norm below one);
+    ``"exploding possible"`` if ``sigma_max(W) > 1/gamma`` (the necessary condition holds;
+    whether it does explode depends on the trajectory); ``"undecided"`` on the boundary
+    ``sigma_max = 1/gamma`` (within ``RTOL``), where the bound is one at every lag: the
+    gradient cannot explode, and nothing forces it to vanish.
+    """
+    return pascanu_conditions(W, activation)["verdict"]
 
 
 # ---------------------------------------------------------------- Jacobian products
@@ -411,3 +440,99 @@ def dense_net_log_gradient_norms(h0, weights, activation: str = "tanh") -> np.nd
     norms = np.array([np.linalg.norm(total[L - k], 2) for k in range(L + 1)])
     with np.errstate(divide="ignore"):
         return np.log10(norms)
+
+
+# ---------------------------------------------------------------- what the parameter gradient is made of
+
+def input_weight_contributions(params, x, dh_last, activation: str = "tanh") -> np.ndarray:
+    """The contribution of every step to ``dL/dW_hx`` for a loss on the last state only.
+
+    ``params`` are the RNN's (``W_hx (H, D)``, ``W_hh (H, H)``, ``b_h (H,)``), ``x`` is
+    ``(T, B, D)`` and ``dh_last = dL/dh_T`` is ``(B, H)``. The shared weight's gradient is a
+    sum over steps (000 eq 16), ``dL/dW_hx = sum_t delta_t^T x_t`` with
+    ``delta_t = dL/da_t`` (summed over the batch); term ``t`` is row ``t`` of the
+    ``(T, H, D)`` result, so ``result.sum(0)`` is what :func:`unrolled.sequence.backward`
+    returns for ``W_hx``. Term ``t`` reaches the loss through ``T - t`` Jacobians: it
+    carries what the loss says about the input ``T - t`` steps back.
+    """
+    x = _checks.array("x", x, ndim=3)
+    hs, _ = sequence.forward("rnn", x, params, activation=activation)
+    dh = _checks.array("dh_last", dh_last, ndim=2)
+    _checks.shape("dh_last", dh, hs.shape[1:])
+    fprimes = derivative(activation, hs)
+    W_hh = params["W_hh"]
+    out = np.empty((x.shape[0], hs.shape[2], x.shape[2]))
+    for t in range(x.shape[0] - 1, -1, -1):
+        delta = dh * fprimes[t]                 # dL/da_t
+        out[t] = delta.T @ x[t]
+        dh = delta @ W_hh                       # dL/dh_(t-1) = W_hh^T delta_t, batch rows
+    return out
+
+
+def cliff_loss(w, b, T: int = 50, x0: float = 0.5, target: float = 0.7) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pascanu et al.'s one-unit recurrence ``x_t = w sigmoid(x_(t-1)) + b`` and its loss.
+
+    ``L(w, b) = (x_T - target)^2`` for arrays ``w`` and ``b`` of one shape (a grid, say).
+    Returns ``(L, dL/dw, dL/db)``, each of that shape, by backpropagation through the T
+    steps. Near the values of ``(w, b)`` where the map's fixed point jumps (a bifurcation)
+    ``x_T`` changes abruptly: the loss surface has a wall (the "cliff") on which the
+    gradient is huge and points across it.
+    """
+    w = np.asarray(w, dtype=float)
+    b = np.asarray(b, dtype=float)
+    if w.shape != b.shape:
+        raise ValueError(f"w, b: expected arrays of one shape, got {w.shape} and {b.shape}")
+    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 1:
+        raise ValueError(f"T: expected an integer >= 1, got {T!r}")
+    f = get("sigmoid")
+    xs = [np.full(w.shape, float(x0))]
+    for _ in range(T):
+        xs.append(w * f(xs[-1]) + b)
+    r = xs[-1] - target
+    dx = 2 * r
+    dw, db = np.zeros(w.shape), np.zeros(w.shape)
+    for t in range(T, 0, -1):                  # x_t = w s_(t-1) + b, s = sigmoid(x_(t-1))
+        s = f(xs[t - 1])
+        dw += dx * s
+        db += dx
+        dx = dx * w * s * (1 - s)
+    return r ** 2, dw, db
+
+
+# ---------------------------------------------------------------- a dependency across a gap (003)
+
+def recall_batches(gap: int, batch_size: int):
+    """Batches of the task "y = x_1, read at step gap + 1": a dependency ``gap`` steps long.
+
+    Returns ``draw(rng) -> (x, y)`` for :func:`unrolled.train.fit`: ``x`` is
+    ``(gap + 1, batch_size, 1)`` standard normal (every later input a distractor) and
+    ``y = x[0, :, 0]``. Predicting 0 scores a mean squared error of 1.
+    """
+    gap = _checks.positive_int("gap", gap)
+    batch_size = _checks.positive_int("batch_size", batch_size)
+
+    def draw(rng):
+        x = rng.standard_normal((gap + 1, batch_size, 1))
+        return x, x[0, :, 0]
+    return draw
+
+
+def last_step_regression(params, batch, activation: str = "tanh") -> tuple[float, dict]:
+    """Loss and gradients of a tanh RNN read out once, at its last step, by a linear layer.
+
+    ``params``: the RNN's ``W_hx (H, D)``, ``W_hh (H, H)``, ``b_h (H,)`` and the readout
+    ``w_out (1, H)``, ``b_out (1,)``; ``batch = (x, y)`` with ``x`` ``(T, B, D)``, ``y``
+    ``(B,)``. The prediction is ``w_out h_T + b_out`` and the loss the mean squared error;
+    BPTT by :func:`unrolled.sequence.backward`.
+    """
+    x, y = batch
+    rnn = {k: params[k] for k in ("W_hx", "W_hh", "b_h")}
+    hs, cache = sequence.forward("rnn", x, rnn, activation=activation)
+    pred = hs[-1] @ params["w_out"][0] + params["b_out"][0]
+    loss, dpred = losses.mse(pred, y)
+    dhs = np.zeros_like(hs)
+    dhs[-1] = dpred[:, None] * params["w_out"]
+    _, _, grads = sequence.backward(dhs, cache)
+    grads["w_out"] = (dpred @ hs[-1])[None, :]
+    grads["b_out"] = np.array([dpred.sum()])
+    return float(loss), grads

@@ -1,7 +1,9 @@
 """Explorer for notebook 04: how far back does a gradient reach?
 
 Pick the spectral radius of the recurrent matrix ``W``, the activation, a
-normal or a non-normal ``W`` and the sequence length ``T``. The left panel
+normal or a non-normal ``W`` (and how non-normal: the strength of its upper
+triangle), the scale of the input (it decides whether tanh and the sigmoid
+saturate) and the sequence length ``T``. The left panel
 shows the measured ``log10 ||dh_T/dh_{T-k}||_2`` against the lag ``k``, next to
 two lines: ``rho^k`` (the eigenvalue rate, exact for a linear normal ``W``)
 and the bound ``(gamma * sigma_max)^k`` (Pascanu et al. 2013; never exceeded).
@@ -24,26 +26,27 @@ import numpy as np
 
 from .. import dynamics, plots
 from ..activations import NAMES
-from .base import Explorer, View, compare, draw_view, number
+from .base import Explorer, View, draw_view, number
 
 HIDDEN = 16
 #: the plot's y-range in decades; curves that leave it are clipped (and the readout says so)
 Y_RANGE = (-60.0, 60.0)
 #: float64 stops at about 1.8e308: a norm beyond this exists only as a logarithm
 FLOAT_DECADES = 308.0
-#: what gamma * sigma_max against 1 says, compared with a tolerance: a matrix scaled to
-#: radius 1 has sigma_max = 1.0000000000000002, which is the boundary, not "exploding"
-VERDICTS = {-1: "vanishing guaranteed (sigma_max < 1/gamma)",
-            0: "on the boundary sigma_max = 1/gamma",
-            1: "exploding possible (sigma_max > 1/gamma)"}
+#: what gamma * sigma_max against 1 says, by dynamics.pascanu_conditions (compared with a
+#: tolerance: a matrix scaled to radius 1 has sigma_max = 1.0000000000000002, the boundary)
+VERDICTS = {"vanishing": "vanishing guaranteed (sigma_max < 1/gamma)",
+            "undecided": "on the boundary sigma_max = 1/gamma",
+            "exploding possible": "exploding possible (sigma_max > 1/gamma)"}
 
 
 def compute(radius: float = 0.9, activation: str = "tanh", matrix: str = "normal",
-            T: int = 100, drive: float = 0.5, seed: int = 0) -> dict:
+            T: int = 100, drive: float = 0.5, seed: int = 0, coupling: float = 2.0) -> dict:
     """Everything the figure shows, for one setting. Pure: same settings, same numbers.
 
-    ``W`` is ``(16, 16)``, built by :func:`unrolled.dynamics.matrix_with_radius`;
-    the input term ``U x_t + b`` is ``drive`` times standard normal noise. The
+    ``W`` is ``(16, 16)``, built by :func:`unrolled.dynamics.matrix_with_radius`
+    (``coupling``, the strength of the upper triangle, is used only for a non-normal
+    ``W``); the input term ``U x_t + b`` is ``drive`` times standard normal noise. The
     result has ``lags`` (0..T), ``log_norms`` (finite, possibly cut short),
     ``rho_line`` = ``k log10(rho)``, ``bound_line`` = ``k log10(gamma sigma_max)``,
     ``eigenvalues``, ``rho``, ``sigma_max``, ``gamma``, ``slope`` (decades per
@@ -56,8 +59,11 @@ def compute(radius: float = 0.9, activation: str = "tanh", matrix: str = "normal
         raise ValueError(f"matrix: expected 'normal' or 'non-normal', got {matrix!r}")
     if not (isinstance(T, (int, np.integer)) and T >= 2):
         raise ValueError(f"T: expected an integer >= 2, got {T!r}")
+    if not (np.isfinite(drive) and drive >= 0):
+        raise ValueError(f"drive: expected a finite number >= 0, got {drive!r}")
     rng = np.random.default_rng(seed)
-    W = dynamics.matrix_with_radius(HIDDEN, radius, rng, matrix)
+    W = dynamics.matrix_with_radius(HIDDEN, radius, rng, matrix,
+                                    coupling=float(coupling) if matrix == "non-normal" else None)
     noise = drive * rng.standard_normal((T, HIDDEN))
     lam = dynamics.eigenvalues(W)
     cond = dynamics.pascanu_conditions(W, activation)
@@ -65,7 +71,8 @@ def compute(radius: float = 0.9, activation: str = "tanh", matrix: str = "normal
     lags = np.arange(T + 1)
     result = {"lags": lags, "eigenvalues": lam, "rho": rho, "sigma_max": sigma, "gamma": gamma,
               "rho_line": lags * np.log10(rho), "bound_line": lags * np.log10(gamma * sigma),
-              "settings": {"radius": radius, "activation": activation, "matrix": matrix, "T": T},
+              "settings": {"radius": radius, "activation": activation, "matrix": matrix, "T": T,
+                           "drive": drive, "coupling": coupling},
               "log_norms": np.zeros(1), "slope": None}
     if activation == "linear":
         fprimes = np.ones((T, HIDDEN))                  # f' = 1: no forward pass needed
@@ -85,10 +92,15 @@ def compute(radius: float = 0.9, activation: str = "tanh", matrix: str = "normal
     if n >= 4:
         result["slope"] = dynamics.lag_slope(result["log_norms"], n // 2)
     peak, last = float(np.max(result["log_norms"])), float(result["log_norms"][-1])
-    verdict = result["verdict"] = VERDICTS[compare(gamma * sigma, 1.0)]
+    verdict = result["verdict"] = VERDICTS[cond["verdict"]]
     slope = "" if result["slope"] is None else f"; measured rate {10 ** result['slope']:.3f} per step"
+    lo, hi = Y_RANGE
+    shown = min(float(np.min(result["log_norms"])), float(result["rho_line"][-1])), \
+        max(peak, float(result["rho_line"][-1]))
+    clipped = (f"; the plot shows 10^{lo:.0f} to 10^{hi:.0f}, curves beyond are cut off"
+               if shown[0] < lo or shown[1] > hi else "")
     result["readout"] = (f"rho = {rho:.2f}, sigma_max = {sigma:.2f}, gamma = {gamma:g}: {verdict}{slope}; "
-                         f"||dh_T/dh_0|| = 10^{number(last, '.1f')}, largest 10^{number(peak, '.1f')}")
+                         f"||dh_T/dh_0|| = 10^{number(last, '.1f')}, largest 10^{number(peak, '.1f')}{clipped}")
     if dead is not None:
         step = T - dead + 1                    # the step whose Jacobian made the product zero
         why = ("every ReLU unit is off there" if not np.any(fprimes[step - 1])
@@ -150,7 +162,9 @@ class FlowView(View):
         ax.set_ylim(ymin, ymax)
         ax.set_xlim(0, lags[-1])
         s = result["settings"]
-        ax.set_title(f"{s['activation']}, {s['matrix']} W, radius {s['radius']:.2f}, T = {s['T']}")
+        extra = f", coupling {s['coupling']:.1f}" if s["matrix"] == "non-normal" else ""
+        ax.set_title(f"{s['activation']}, {s['matrix']} W{extra}, radius {s['radius']:.2f}, "
+                     f"input scale {s['drive']:.2f}, T = {s['T']}", fontsize=9)
         message = result.get("message")
         self.message.set_visible(bool(message))
         self.message.set_text(textwrap.fill(message, 70) if message else "")
@@ -170,7 +184,7 @@ def draw(result: dict, fig) -> None:
 
 
 def explorer(radius: float = 0.9, activation: str = "tanh", matrix: str = "normal",
-             T: int = 100) -> Explorer:
+             T: int = 100, drive: float = 0.5, coupling: float = 2.0) -> Explorer:
     """The widget: sliders and menus for :func:`compute`, the figure from :func:`draw`."""
     controls = {
         "radius": widgets.FloatSlider(value=radius, min=0.3, max=2.0, step=0.05,
@@ -179,6 +193,14 @@ def explorer(radius: float = 0.9, activation: str = "tanh", matrix: str = "norma
         "matrix": widgets.ToggleButtons(options=["normal", "non-normal"], value=matrix, description="W"),
         "T": widgets.IntSlider(value=T, min=10, max=600, step=10, description="length T",
                                continuous_update=False),
+        "drive": widgets.FloatSlider(value=drive, min=0.0, max=3.0, step=0.05, description="input scale",
+                                     continuous_update=False),
+        "coupling": widgets.FloatSlider(value=coupling, min=0.0, max=4.0, step=0.25,
+                                        description="non-normality", continuous_update=False),
     }
+
+    def follow(c):
+        c["coupling"].disabled = c["matrix"].value == "normal"      # a normal W has no upper triangle
+
     return Explorer("Gradient norm against lag, and the eigenvalues of W", controls, compute, FlowView(),
-                    figsize=(10, 3.8))
+                    figsize=(10, 3.8), follow=follow)
