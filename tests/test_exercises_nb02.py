@@ -85,6 +85,7 @@ def _softmax(z):
     (lambda b, A, E, x: _softmax(b @ A + E[:, x]), "lecture's approximate RNN"),      # the slide's RNN
     (lambda b, A, E, x: np.log(forward_ok(b, A, E, x)), "logarithms of the right probabilities"),
     (lambda b, A, E, x: np.log((b @ A) * E[:, x]), "unnormalised"),
+    (lambda b, A, E, x: E[:, x] / E[:, x].sum(), "belief is not used"),              # current word only
 ])
 def test_forward_step_names_the_issue_13_mistakes(fn, words):
     v = nb02.check_forward_step(fn)
@@ -103,3 +104,11 @@ def backtrace_overwrites_last(back, v_last):
 def test_backtrace_that_overwrites_its_last_element_is_named():
     v = nb02.check_backtrace(backtrace_overwrites_last)
     assert v.status == "wrong" and "all but the last" not in v.message and "runs one step too far" in v.message
+
+
+def test_backtrace_that_reads_every_pointer_with_the_final_tag_is_named():
+    def fixed_column(back, v_last):
+        last = int(np.argmax(v_last))
+        return np.r_[back[1:, last], last]
+    v = nb02.check_backtrace(fixed_column)
+    assert v.status == "wrong" and "column of the final tag" in v.message, v.message

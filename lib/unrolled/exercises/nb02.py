@@ -82,6 +82,9 @@ check_forward_step = Exercise(
                 "from tag i to tag j; check which index of A your product sums over"),
         Mistake(lambda b, A, E, x: _normalise(b @ A),
                 "the word is missing: the probability of the observed word under each tag has to weigh the tags"),
+        Mistake(lambda b, A, E, x: _normalise(E[:, x]),
+                "the belief is not used: this is the current word alone, P(Y_t | x_t) under a uniform "
+                "prior; the filter's memory is the belief, carried through the transitions"),
         Mistake(lambda b, A, E, x: _normalise(b * E[:, x]),
                 "the transition is missing: the belief is about the previous tag, so predict the current "
                 "tag before weighing by the word"),
@@ -136,6 +139,12 @@ def _overwrites_last(back, v_last):
     return path
 
 
+def _follows_the_last_tag(back, v_last):
+    """Every step's pointer read with the final tag, ``back[t, y_T]``, instead of the tag just chosen."""
+    last = int(np.argmax(v_last))
+    return np.r_[np.asarray(back)[1:, last], last]
+
+
 def _explain_backtrace(got, args, expected):
     back, _ = args
     if got[-1] != expected[-1]:
@@ -159,6 +168,9 @@ check_backtrace = Exercise(
                 "every tag is right but the last: your loop runs one step too far (down to t = 0), and at "
                 "t = 0 the index t - 1 is -1, which in Python is the last element; back[0] is unused, so "
                 "stop the loop before t = 0"),
+        Mistake(_follows_the_last_tag,
+                "you read every pointer in the column of the final tag: the pointer at step t belongs to "
+                "the tag you chose at step t, so look it up with that tag, one step at a time"),
     ],
     forbidden=["back[t, path[t]]", "back[t, y_t]", "argmax(v_last)"],
     explain=_explain_backtrace,
