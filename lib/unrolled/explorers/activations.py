@@ -120,27 +120,4 @@ def explorer(activation: str = "tanh", x_range=(-5.0, 5.0)) -> Explorer:
                                             description="inputs x", continuous_update=False,
                                             readout_format=".1f", layout=widgets.Layout(width="480px")),
     }
-    panel = Explorer("An activation and its slope", controls, compute, ActivationView(), figsize=(9, 3.2))
-    plain_text(panel.panel, "[An activation and its slope: the menu and the slider appear when this cell runs; "
-                            "the figure below is the one stored]")
-    return panel
-
-
-def plain_text(widget, text: str) -> None:
-    """Give ``widget``'s stored output a readable text fallback instead of its repr.
-
-    Where the widget cannot be drawn (before the notebook runs, the kernel
-    gone, a page without widget support), JupyterLab shows the output's
-    ``text/plain``: for a panel, ``VBox(children=(HTML(value=...`` in full.
-    IPython asks the instance for ``_repr_mimebundle_``, so replacing it on the
-    instance changes only the fallback; the widget view is untouched.
-    """
-    bundle = widget._repr_mimebundle_
-
-    def with_text(**kwargs):
-        data = bundle(**kwargs)
-        if data is not None:
-            data = {**data, "text/plain": text}
-        return data
-
-    widget._repr_mimebundle_ = with_text
+    return Explorer("An activation and its slope", controls, compute, ActivationView(), figsize=(9, 3.2))
