@@ -24,7 +24,7 @@ help:
 	@echo "make bench       speed measurements (benchmarks/)"
 
 $(VENV)/bin/python:
-	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0) if v == (3, 11) else print(f"warning: the pins are for Python 3.11; this is {v[0]}.{v[1]}")'
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(f"Unrolled needs Python 3.11 or newer; $(PYTHON) is {v[0]}.{v[1]}. Install Python 3.11, or run: make lab PYTHON=/path/to/python3.11") if v < (3, 11) else None if v == (3, 11) else print(f"note: the course was tested with Python 3.11; this is {v[0]}.{v[1]}, which should work")'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check pip==26.0.1
 

@@ -88,7 +88,9 @@ def test_every_note_has_a_full_reference_and_002_its_licence():
 
 def test_readme_carries_the_references_and_the_licence_exists():
     readme = (ROOT / "README.md").read_text()
-    assert course.references() in readme
+    assert course.references_block() in readme, (
+        "README.md's references differ from unrolled/course.py: "
+        "run `.venv/bin/python -m unrolled.course --update-readme`")
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")
 
 
@@ -118,6 +120,16 @@ def test_update_readme_rewrites_only_the_map(tmp_path):
     assert text.startswith("# Title\n\n") and text.endswith("\n\nAfter.\n")
     assert course.readme_block() in text and "old map" not in text
     assert not course.update_readme(readme)  # second run: nothing to change
+
+
+def test_update_readme_rewrites_the_references_between_their_markers(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"{course.README_START}\nold map\n{course.README_END}\n\n"
+                      f"{course.REFERENCES_START}\nold references\n{course.REFERENCES_END}\n\nAfter.\n")
+    assert course.update_readme(readme)
+    text = readme.read_text()
+    assert course.references_block() in text and "old references" not in text
+    assert text.endswith(f"{course.REFERENCES_END}\n\nAfter.\n")
 
 
 def test_update_readme_refuses_a_readme_without_markers(tmp_path):

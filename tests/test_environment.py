@@ -98,6 +98,19 @@ def test_a_missing_course_package_will_not_work(tmp_path):
     assert "MISSING" in report.text() and "This will not work" in report.text()
 
 
+def test_jupyterlab_in_another_environment_than_the_kernel_is_not_a_blocker(tmp_path):
+    """On a hub or with conda kernels the server's JupyterLab lives elsewhere: the kernel runs the course."""
+    (tmp_path / "requirements.txt").write_text("numpy==2.4.6\njupyterlab==4.6.6\n")
+    (tmp_path / "constraints.txt").write_text("numpy==2.4.6\njupyterlab==4.6.6\n")
+    report = environment.check(tmp_path, {"numpy": "2.4.6"}, (3, 11), {"numpy": set()})
+    assert report.works and not report.ok and not report.blockers
+    assert "not here" in report.text() and "MISSING" not in report.text()
+    assert any("jupyterlab is not in this kernel's environment" in d for d in report.differences)
+    # numpy missing is still a blocker
+    report = environment.check(tmp_path, {"jupyterlab": "4.6.6"}, (3, 11), {"jupyterlab": set()})
+    assert not report.works and report.blockers == ["numpy is not installed; the course imports it"]
+
+
 def test_a_dependency_that_differs_is_reported_but_test_tools_never_are(tmp_path):
     report = check(tmp_path, {**AS_PINNED, "markupsafe": "2.0.0", "pytest": "8.0.0", "pluggy": "0.1"})
     assert report.differences == ["markupsafe 2.0.0; the course was tested with 3.0.4"]

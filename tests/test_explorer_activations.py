@@ -95,13 +95,3 @@ def test_draw_fills_a_figure_with_two_panels():
     fig = Figure()
     ex.draw(ex.compute("tanh"), fig)
     assert len(fig.axes) == 2
-
-
-def test_the_stored_panel_reads_as_a_sentence_without_a_kernel():
-    """Where the widget cannot be drawn, JupyterLab shows text/plain: a sentence, not VBox(children=...)."""
-    from IPython.core.formatters import DisplayFormatter
-
-    panel = ex.explorer().panel
-    data, _ = DisplayFormatter().format(panel)
-    assert "application/vnd.jupyter.widget-view+json" in data
-    assert data["text/plain"].startswith("[An activation and its slope:") and "VBox" not in data["text/plain"]

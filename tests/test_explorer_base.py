@@ -242,6 +242,19 @@ def test_every_combination_of_extremes_computes_cleanly(name):
         assert text and "nan" not in text.lower(), (s, text)
 
 
+@pytest.mark.parametrize("name", MODULES)
+def test_every_stored_panel_reads_as_a_sentence_without_a_kernel(name):
+    """Where the controls cannot be drawn, JupyterLab shows the output's text/plain: the explorer's
+    title in a sentence, not VBox(children=(HTML(value=... ; the widget view itself is unchanged."""
+    from IPython.core.formatters import DisplayFormatter
+
+    ex = importlib.import_module(f"unrolled.explorers.{name}").explorer()
+    data, _ = DisplayFormatter().format(ex.panel)
+    assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == ex.panel.model_id
+    assert data["text/plain"] == base.stored_text(ex.title)
+    assert ex.title in data["text/plain"] and "VBox" not in data["text/plain"]
+
+
 def test_corners_are_every_combination():
     controls = {"a": widgets.FloatSlider(value=1.0, min=0.5, max=3.0),
                 "kind": widgets.Dropdown(options=["sin", "cos"], value="sin")}

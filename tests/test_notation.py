@@ -116,8 +116,35 @@ def test_notebooks_show_the_current_table():
             calls = [node for node in ast.walk(ast.parse(python))
                      if isinstance(node, ast.Call) and ast.unparse(node.func) == "notation.show"]
             notes = ast.literal_eval(calls[0].args[0]) if calls[0].args else None
-            symbols = {k.arg: ast.literal_eval(k.value) for k in calls[0].keywords}.get("symbols")
+            keywords = {k.arg: ast.literal_eval(k.value) for k in calls[0].keywords}
             shown = [out["data"]["text/markdown"] for out in cell["outputs"] if "text/markdown" in out.get("data", {})]
-            if shown and "".join(shown[0]) != notation.table(notes, symbols):
+            if shown and "".join(shown[0]) != notation.table(notes, keywords.get("symbols"), keywords.get("notebook")):
                 stale.append(path.name)
     assert not stale, f"re-execute {stale} (tools/execute_notebooks.py): they show an older notation table"
+
+
+def test_each_notebook_can_show_only_the_rows_it_uses():
+    from unrolled import course
+
+    known = {sym.course for sym in notation.SYMBOLS}
+    numbers = {nb.number for nb in course.NOTEBOOKS}
+    for number, used in notation.USED_IN.items():
+        assert number in numbers and number != 0, number
+        assert set(used) <= known, set(used) - known
+        assert len(set(used)) == len(used)
+        nb = course.NOTEBOOKS[number]
+        text = notation.table(nb.notes, notebook=number)
+        assert text == notation.table(nb.notes, symbols=used)
+        assert notation.compact(nb.notes, used).count("\n") == 1 + len(used)
+    # the HMM's row only where the HMM is; the LSTM's rows not in the HMM notebook
+    assert [n for n, used in notation.USED_IN.items() if r"$A,\ E$ (HMM)" in used] == [2]
+    assert r"$c_t$" not in notation.USED_IN[2]
+    # a notebook not listed shows what its notes have
+    assert notation.table(["001", "004"], notebook=9) == notation.table(["001", "004"])
+
+
+def test_notebook_and_symbols_are_not_both_given_and_the_number_is_an_int():
+    with pytest.raises(ValueError, match="notebook"):
+        notation.table(notebook=3, symbols=[r"$x_t$"])
+    with pytest.raises(TypeError, match="notebook"):
+        notation.table(notebook="03")

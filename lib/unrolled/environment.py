@@ -12,7 +12,9 @@ each installed package those depend on, with its pin, and returns a
   course most likely runs, but a figure or a widget may look different, and
   the notebooks' tests (``make test``) may not pass;
 * **will not work**: a package the course imports is missing, or Python is
-  older than the course requires.
+  older than the course requires. (JupyterLab missing from the kernel's
+  environment is only a difference: on a hub, or with conda kernels, the
+  server runs from another environment.)
 
 The report judges what is installed, never where: the course's ``.venv``, a
 clone in CI, Binder, JupyterHub and conda with the pinned versions all print
@@ -35,6 +37,10 @@ PYTHON = (3, 11)
 
 #: The oldest Python the course runs on (pyproject.toml's requires-python).
 MIN_PYTHON = (3, 11)
+
+#: Pinned packages that run the notebook server, not the kernel: on a JupyterHub or with conda
+#: kernels, JupyterLab often lives in another environment than the kernel's, and the course runs.
+SERVER_SIDE = frozenset({"jupyterlab"})
 
 #: The packages shown when there are no pin files to compare with.
 MAIN_PACKAGES = ("numpy", "matplotlib", "ipywidgets", "jupyterlab", "ipykernel", "tqdm")
@@ -124,8 +130,9 @@ def repository_root() -> Path | None:
 class Row:
     """One pinned package: ``status`` is "ok", "missing" or "differs".
 
-    ``group`` is "course" (requirements.txt: the course imports it) or "other"
-    (a package those need, pinned in constraints.txt).
+    ``group`` is "course" (requirements.txt: the course needs it) or "other"
+    (a package those need, pinned in constraints.txt). A missing package of
+    :data:`SERVER_SIDE` is not a blocker: the kernel does not import it.
     """
     name: str
     group: str
@@ -154,7 +161,8 @@ class Report:
         if self.python < MIN_PYTHON:
             found.append(f"Python {_v(self.python)} is older than the course needs ({_v(MIN_PYTHON)} or newer)")
         found += [f"{r.name} is not installed; the course imports it"
-                  for r in self.rows if r.group == "course" and r.status == "missing"]
+                  for r in self.rows if r.group == "course" and r.status == "missing"
+                  and r.name not in SERVER_SIDE]
         return found
 
     @property
@@ -165,6 +173,9 @@ class Report:
             found.append(f"Python {_v(self.python)}; the course was tested with Python {_v(PYTHON)}")
         found += [f"{r.name} {r.installed}; the course was tested with {r.pinned}"
                   for r in self.rows if r.status == "differs"]
+        found += [f"{r.name} is not in this kernel's environment: fine when JupyterLab runs from another "
+                  "one (a hub, conda's base)"
+                  for r in self.rows if r.group == "course" and r.status == "missing" and r.name in SERVER_SIDE]
         return found
 
     @property
@@ -212,8 +223,9 @@ class Report:
             lines += [line(name, "-", version) for name, version in (self.unpinned or {}).items()]
         for r in self.rows:
             if r.group == "course":
+                missing = "not here" if r.name in SERVER_SIDE else "MISSING"
                 lines.append(line(r.name, r.pinned, r.installed or "-",
-                                  {"ok": "ok", "differs": "differs", "missing": "MISSING"}[r.status]))
+                                  {"ok": "ok", "differs": "differs", "missing": missing}[r.status]))
         if self.pins_found:
             differ = [r for r in self.rows if r.group == "other" and r.status == "differs"]
             lines.append("packages these use: " + ("as tested" if not differ else f"{len(differ)} differ"))

@@ -14,8 +14,8 @@ course fixes one, stated in notebook 00:
 displays, for the notes a notebook follows, a compact table of the course's
 symbols those notes use (symbol, meaning, name in code: narrow enough for a
 small window), and under it, collapsed until clicked, what each of those notes
-calls each symbol. ``symbols=[...]`` narrows the rows to the ones a notebook
-actually uses. :func:`compact` and :func:`mapping` are the two parts.
+calls each symbol. ``notebook=N`` narrows the rows to the ones notebook N
+uses (:data:`USED_IN`); ``symbols=[...]`` to any chosen list. :func:`compact` and :func:`mapping` are the two parts.
 
 Every notebook stores the table it showed, and nbval compares it: after
 changing a row, re-execute each notebook that calls :func:`show`
@@ -165,6 +165,30 @@ SYMBOLS: tuple[Symbol, ...] = (
 )
 
 
+#: The rows each notebook uses (course symbols, as in :data:`SYMBOLS`): ``show(notes, notebook=N)``
+#: shows these, so a notebook's table holds what it talks about and no more. Notebook 00 shows
+#: every row. A notebook not listed here shows every row its notes have.
+USED_IN: dict[int, tuple[str, ...]] = {
+    1: (r"$T,\ D,\ H,\ K,\ V$", r"$x_t$", r"$h_t$", r"$h_0$", r"$W_{hx}$", r"$W_{hh}$", r"$b_h$",
+        r"$a_t,\ \phi$", r"$W_{yh},\ b_y$", r"$y_t,\ p_t$", r"$y^\ast_t$", r"$\mathrm{onehot}(k)$",
+        r"$e_t = E x_t$", r"$L = \sum_t L_t$"),
+    2: (r"$T,\ D,\ H,\ K,\ V$", r"$x_t$", r"$h_t$", r"$h_0$", r"$W_{hx}$", r"$W_{hh}$",
+        r"$a_t,\ \phi$", r"$y_t,\ p_t$", r"$y^\ast_t$", r"$\mathrm{onehot}(k)$", r"$\odot$",
+        r"$A,\ E$ (HMM)"),
+    3: (r"$T,\ D,\ H,\ K,\ V$", r"$x_t$", r"$h_t$", r"$h_0$", r"$W_{hx}$", r"$W_{hh}$", r"$b_h$",
+        r"$a_t,\ \phi$", r"$W_{yh},\ b_y$", r"$y_t,\ p_t$", r"$y^\ast_t$", r"$\mathrm{onehot}(k)$",
+        r"$L = \sum_t L_t$", r"$\partial L / \partial h_t$", r"$\odot$"),
+    4: (r"$T,\ D,\ H,\ K,\ V$", r"$x_t$", r"$h_t$", r"$h_0$", r"$W_{hx}$", r"$W_{hh}$", r"$b_h$",
+        r"$a_t,\ \phi$", r"$\partial L / \partial h_t$",
+        r"$\gamma,\ \rho(W_{hh}),\ \lVert W_{hh} \rVert_2$", r"$\odot$"),
+    5: (r"$T,\ D,\ H,\ K,\ V$", r"$x_t$", r"$h_t$", r"$h_0$", r"$W_{hx}$", r"$W_{hh}$", r"$b_h$",
+        r"$a_t,\ \phi$", r"$\partial L / \partial h_t$", r"$g_t$ (gated RNN)", r"$i_t, f_t, g_t, o_t$",
+        r"$W_x,\ W_h,\ b$", r"$c_t$", r"$\odot$"),
+    6: (r"$T,\ D,\ H,\ K,\ V$", r"$x_t$", r"$h_t$", r"$h_0$", r"$W_{hx}$", r"$W_{hh}$", r"$b_h$",
+        r"$a_t,\ \phi$", r"$\partial L / \partial h_t$", r"$i_t, f_t, g_t, o_t$", r"$W_x,\ W_h,\ b$",
+        r"$c_t$", r"$r_t, z_t, n_t$", r"$\odot$"),
+}
+
 def _check_notes(notes) -> tuple[str, ...]:
     notes = tuple(NOTES) if notes is None else tuple(notes)
     unknown = [n for n in notes if n not in NOTES]
@@ -214,16 +238,28 @@ def mapping(notes=None, symbols=None) -> str:
     return "\n".join(lines)
 
 
-def table(notes: tuple[str, ...] | list[str] | None = None, symbols=None) -> str:
+def _symbols_for(symbols, notebook):
+    if notebook is None:
+        return symbols
+    if symbols is not None:
+        raise ValueError(f"notebook: give either symbols or notebook, got both (notebook={notebook!r})")
+    if not isinstance(notebook, int) or isinstance(notebook, bool):
+        raise TypeError(f"notebook: expected a notebook number (int), got {type(notebook).__name__}")
+    return USED_IN.get(notebook)
+
+
+def table(notes: tuple[str, ...] | list[str] | None = None, symbols=None, notebook: int | None = None) -> str:
     """What :func:`show` displays, as Markdown: the compact table, then the notes' names on demand.
 
     The first table (:func:`compact`) is always visible and fits a narrow
     window; what the notes ``notes`` (default: all five) call each symbol
     (:func:`mapping`) follows in a collapsed ``<details>`` block, opened with
     a click. Rows that none of the chosen notes use are left out; ``symbols``
-    (course symbols as in :data:`SYMBOLS`) keeps only those rows.
+    (course symbols as in :data:`SYMBOLS`) keeps only those rows; ``notebook``
+    (a number) keeps the rows :data:`USED_IN` lists for that notebook.
     """
     notes = _check_notes(notes)
+    symbols = _symbols_for(symbols, notebook)
     which = "all five notes" if len(notes) == len(NOTES) else (
         "note " + notes[0] if len(notes) == 1 else "notes " + ", ".join(notes[:-1]) + " and " + notes[-1])
     verb = "calls" if len(notes) == 1 else "call"
@@ -231,7 +267,10 @@ def table(notes: tuple[str, ...] | list[str] | None = None, symbols=None) -> str
             f"(click to open)</summary>\n\n{mapping(notes, symbols)}\n\n</details>")
 
 
-def show(notes: tuple[str, ...] | list[str] | None = None, symbols=None) -> None:
-    """Display :func:`table` in a notebook: the symbols for ``notes``, the notes' own names collapsed."""
+def show(notes: tuple[str, ...] | list[str] | None = None, symbols=None, notebook: int | None = None) -> None:
+    """Display :func:`table` in a notebook: the symbols for ``notes``, the notes' own names collapsed.
+
+    ``notation.show(["000", "004"], notebook=5)`` shows the rows notebook 05 uses (:data:`USED_IN`).
+    """
     from IPython.display import Markdown, display
-    display(Markdown(table(notes, symbols)))
+    display(Markdown(table(notes, symbols, notebook)))

@@ -1,7 +1,8 @@
 """Explorer for notebook 00: an activation function f next to its slope f'.
 
-Choose the activation and the input range; the figure shows f and f' on that
-range and the readout gives the largest slope there, max |f'|. Over all inputs
+Choose the activation and a range of its input, the pre-activation a; the
+figure shows f and f' on that range and the readout gives the largest slope
+there, max |f'|. Over all inputs
 that is 1 for tanh, ReLU and the identity and 1/4 for the sigmoid: the factor
 ``gamma`` that notebook 04 multiplies once per time step when it bounds how fast
 a gradient can shrink on its way back through an RNN.
@@ -58,42 +59,42 @@ def compute(activation: str = "tanh", x_range=(-5.0, 5.0)) -> dict:
         # slope 1 anywhere right of 0; 0 on a range that never goes right of 0
         at = max(lo, 0.0) if hi > 0 else hi
         max_df = 1.0 if hi > 0 else 0.0
-        where = "for every x > 0" if hi > 0 else "everywhere on this range"
+        where = "for every a > 0" if hi > 0 else "everywhere on this range"
     elif activation == "linear":
         at, max_df, where = lo, 1.0, "everywhere"
     else:
         at = float(np.clip(0.0, lo, hi))
         max_df = float(values(activation, at)[1])
-        where = f"at x = {at:g}"
+        where = f"at a = {at:g}"
     gamma = GAMMA[activation]
     readout = (f"{activation} on [{lo:g}, {hi:g}]: max |f'| = {max_df:.4g} {where} "
-               f"(over all inputs: {gamma:g}; through 10 steps at most {gamma:g}^10 = {gamma ** 10:.3g})")
+               f"(over all a: {gamma:g}; through 10 steps at most {gamma:g}^10 = {gamma ** 10:.3g})")
     return {"activation": activation, "x": x, "f": f, "df": df, "max_df": max_df, "at": at,
             "gamma": gamma, "readout": readout}
 
 
 class ActivationView(View):
-    """Left f, right f' with its maximum on the range marked and the all-inputs bound dashed."""
+    """Left f(a), right f'(a) with its maximum on the range marked and the all-inputs bound dashed."""
 
     def build(self, fig) -> None:
         from unrolled.plots import COLORS
 
         self.left, self.right = fig.subplots(1, 2)
         (self.f,) = self.left.plot([], [], color=COLORS["rnn"], lw=2)
-        self.left.set_xlabel("x")
-        (self.df,) = self.right.plot([], [], color=COLORS["rnn"], lw=2, label="f'(x)")
-        self.bound = self.right.axhline(1.0, color=COLORS["theory"], ls="--", lw=1, label="max over all x")
+        self.left.set_xlabel("pre-activation a")
+        (self.df,) = self.right.plot([], [], color=COLORS["rnn"], lw=2, label="f'(a)")
+        self.bound = self.right.axhline(1.0, color=COLORS["theory"], ls="--", lw=1, label="max over all a")
         (self.peak,) = self.right.plot([], [], "o", color=COLORS["approx"], label="max on this range")
         self.right.set_ylim(-0.05, 1.15)
-        self.right.set_title("slope f'(x)")
-        self.right.set_xlabel("x")
+        self.right.set_title("slope f'(a)")
+        self.right.set_xlabel("pre-activation a")
         self.legend = self.right.legend(loc="center right")
         self.legend_texts = self.legend.get_texts()
 
     def update(self, result: dict) -> None:
         x, f = result["x"], result["f"]
         self.f.set_data(x, f)
-        self.left.set_title(f"f(x) = {result['activation']}(x)")
+        self.left.set_title(f"f(a) = {result['activation']}(a)")
         self.left.set_xlim(x[0], x[-1])
         lo, hi = float(np.min(f)), float(np.max(f))
         pad = 0.05 * (hi - lo) if hi > lo else max(0.05 * abs(hi), 0.05)
@@ -102,7 +103,7 @@ class ActivationView(View):
         self.right.set_xlim(x[0], x[-1])
         self.bound.set_ydata([result["gamma"], result["gamma"]])
         self.peak.set_data([result["at"]], [result["max_df"]])
-        self.legend_texts[1].set_text(f"max over all x = {result['gamma']:g}")
+        self.legend_texts[1].set_text(f"max over all a = {result['gamma']:g}")
         self.legend_texts[2].set_text(f"max on this range = {result['max_df']:.3g}")
 
 
@@ -117,30 +118,7 @@ def explorer(activation: str = "tanh", x_range=(-5.0, 5.0)) -> Explorer:
         "activation": widgets.Dropdown(options=list(NAMES), value=activation, description="activation"),
         # one decimal and a wider slider, so the readout "-5.0 – 5.0" is not clipped
         "x_range": widgets.FloatRangeSlider(value=tuple(x_range), min=-LIMIT, max=LIMIT, step=0.5,
-                                            description="inputs x", continuous_update=False,
+                                            description="range of a", continuous_update=False,
                                             readout_format=".1f", layout=widgets.Layout(width="480px")),
     }
-    panel = Explorer("An activation and its slope", controls, compute, ActivationView(), figsize=(9, 3.2))
-    plain_text(panel.panel, "[An activation and its slope: the menu and the slider appear when this cell runs; "
-                            "the figure below is the one stored]")
-    return panel
-
-
-def plain_text(widget, text: str) -> None:
-    """Give ``widget``'s stored output a readable text fallback instead of its repr.
-
-    Where the widget cannot be drawn (before the notebook runs, the kernel
-    gone, a page without widget support), JupyterLab shows the output's
-    ``text/plain``: for a panel, ``VBox(children=(HTML(value=...`` in full.
-    IPython asks the instance for ``_repr_mimebundle_``, so replacing it on the
-    instance changes only the fallback; the widget view is untouched.
-    """
-    bundle = widget._repr_mimebundle_
-
-    def with_text(**kwargs):
-        data = bundle(**kwargs)
-        if data is not None:
-            data = {**data, "text/plain": text}
-        return data
-
-    widget._repr_mimebundle_ = with_text
+    return Explorer("An activation and its slope", controls, compute, ActivationView(), figsize=(9, 3.2))

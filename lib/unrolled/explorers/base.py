@@ -66,6 +66,10 @@ Readouts that compare computed floats use :func:`compare`, :func:`close` or
 ``1.0000000000000002``; a flat posterior has no single winner), and print
 numbers that may round to zero with :func:`number` (no ``-0.0``).
 
+Where the controls cannot be drawn (a stored notebook before it runs, a page
+without widgets), the panel reads as one sentence naming the explorer
+(:func:`plain_text`), not as the repr ``VBox(children=(HTML(...``.
+
 In the page, the panel carries the CSS class ``unrolled-explorer`` and the
 readout ``unrolled-readout``: the browser tests find every explorer by them.
 """
@@ -309,6 +313,32 @@ def draw_view(view: View, result: dict, fig: Figure) -> None:
     view.update(result)
 
 
+def stored_text(title: str) -> str:
+    """What a stored explorer reads as where its controls cannot be drawn (see :func:`plain_text`)."""
+    return f"[{title}: the controls appear when this cell runs; the figure below is the one stored]"
+
+
+def plain_text(widget: widgets.Widget, text: str) -> None:
+    """Give ``widget``'s stored output a readable text fallback instead of its repr.
+
+    Where the widget cannot be drawn (before the notebook runs, the kernel
+    gone, a page without widget support), JupyterLab shows the output's
+    ``text/plain``: for an explorer's panel, ``VBox(children=(HTML(value=...``
+    in full. IPython asks the instance for ``_repr_mimebundle_``, so replacing
+    it on the instance changes only the fallback; the widget view is untouched.
+    Every :class:`Explorer` does this for its panel, with :func:`stored_text`.
+    """
+    bundle = widget._repr_mimebundle_
+
+    def with_text(**kwargs):
+        data = bundle(**kwargs)
+        if data is not None:
+            data = {**data, "text/plain": text}
+        return data
+
+    widget._repr_mimebundle_ = with_text
+
+
 def control_extremes(control: widgets.ValueWidget) -> list:
     """The values a sweep moves ``control`` to: the ends of its range, or every option.
 
@@ -380,6 +410,7 @@ class Explorer:
         header = widgets.HTML(value=f"<b>{title}</b>")
         self.panel = widgets.VBox([header, *controls.values(), self.readout])
         self.panel.add_class("unrolled-explorer")
+        plain_text(self.panel, stored_text(title))
         self._handle = None
         self.result: dict = {}
         self.seconds = 0.0
