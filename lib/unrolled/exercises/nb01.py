@@ -51,6 +51,11 @@ check_sentence_log_prob = Exercise(
                 "you took each row's most probable word; the sentence's own word y_t is the one that counts"),
         Mistake(lambda ps, ids: float(np.sum(np.log(ps[np.arange(1, len(ids)), ids[:-1]]))),
                 "off by one: row t is the distribution of word t itself, not of the word after it"),
+        Mistake(lambda ps, ids: float(np.sum(np.log10(_rows(ps, ids)))),
+                "that logarithm has base 10; the log-probabilities of this course are natural logarithms"),
+        Mistake(lambda ps, ids: float(np.sum(np.log2(_rows(ps, ids)))),
+                "that logarithm has base 2 (bits); the log-probabilities of this course are natural "
+                "logarithms (nats)"),
     ],
     forbidden=["ps[np.arange(len(ids)), ids]", "np.log(ps[np.arange"],
     returns=" (return one number, the log-probability)",
@@ -70,12 +75,14 @@ def _step_cases(seed):
     return cases
 
 
-def _step(ids, h_prev, p, *, bias=True, out_bias=True, recurrent="right", act=np.tanh, normalise=True):
+def _step(ids, h_prev, p, *, bias=True, out_bias=True, recurrent="right", act=np.tanh, normalise=True,
+          softmax_axis=-1, readout_from_prev=False, log=False):
     e = p["E"].T[ids]
     rec = {"right": h_prev @ p["W_hh"].T, "transposed": h_prev @ p["W_hh"], "none": 0.0}[recurrent]
     h = act(e @ p["W_hx"].T + rec + (p["b_h"] if bias else 0.0))
-    y = h @ p["W_yh"].T + (p["b_y"] if out_bias else 0.0)
-    return {"h": h, "p": softmax(y) if normalise else y}
+    y = (h_prev if readout_from_prev else h) @ p["W_yh"].T + (p["b_y"] if out_bias else 0.0)
+    out = softmax(y, axis=softmax_axis) if normalise else y
+    return {"h": h, "p": np.log(out) if log else out}
 
 
 def rnn_lm_step_answer(ids, h_prev, params):
@@ -102,6 +109,15 @@ check_rnn_lm_step = Exercise(
                 "p is not a distribution: these are the logits, the softmax is missing"),
         Mistake(lambda i, h, p: _step(i, h, p, act=lambda a: 1 / (1 + np.exp(-a))),
                 "that is the sigmoid; this RNN uses tanh, as 000 eq 5 does"),
+        Mistake(lambda i, h, p: _step(i, h, p, act=lambda a: np.maximum(a, 0.0)),
+                "that is the ReLU; this RNN uses tanh, as 000 eq 5 does"),
+        Mistake(lambda i, h, p: _step(i, h, p, softmax_axis=0),
+                "the softmax normalises over the wrong axis: each row of p (one example) must sum to one, "
+                "not each column"),
+        Mistake(lambda i, h, p: _step(i, h, p, readout_from_prev=True),
+                "p is read out from the previous state h_{t-1}; it comes from the new state h_t"),
+        Mistake(lambda i, h, p: _step(i, h, p, log=True),
+                "p holds log-probabilities; the exercise asks for the probabilities themselves"),
     ],
     forbidden=['h_prev @ params["W_hh"].T', "h_prev @ W_hh.T"],
     returns=' (return a dict {"h": array (B, H), "p": array (B, V)})',
@@ -141,6 +157,9 @@ check_rnn_lm_param_count = Exercise(
                 "the embedding matrix E is missing: it is learned too, one vector per word"),
         Mistake(lambda V, D, H: float(D * V + H * D + H * H + H),
                 "the readout (W_yh and b_y) is missing: p_t needs one score per word"),
+        Mistake(lambda V, D, H: float(D * V + H * D + H * H + 2 * H + V * H + V),
+                "one bias vector too many: PyTorch's nn.RNN keeps two (b_ih and b_hh, which only ever "
+                "appear as their sum), the model of section 5 has one b_h"),
     ],
     forbidden=["D * V + H * D", "V * D + D * H"],
     returns=" (return one number)",

@@ -75,7 +75,7 @@ class StateView(View):
         self.image = self.ax_h.imshow(blank, cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto",
                                       interpolation="nearest")
         self.ax_h.set_yticks([])
-        self.ax_h.set_ylabel(f"{self.H} state units")
+        self.ax_h.set_ylabel(f"{self.H} state units (blue < 0 < red)")
         self.ax_h.set_xticks(range(self.longest))
         self.ax_h.grid(False)
         self.h_title = self.ax_h.set_title("")
