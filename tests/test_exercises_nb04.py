@@ -152,6 +152,11 @@ def test_pascanu_verdict_right_stub_and_mistakes():
                       (_verdict_from(sig, lambda a: 2.0 if a == "sigmoid" else 1.0), "not 1/2"),
                       (_verdict_from(sig, tol=False), "tolerance"),
                       (_verdict_from(lambda W: np.max(np.abs(W))), "largest entry"),
+                      (_verdict_from(np.linalg.norm), "Frobenius"),
+                      (lambda W, a: {"vanishing": "exploding possible", "exploding possible": "vanishing"}.get(
+                          dynamics.pascanu_verdict(W, a), "undecided"), "swapped"),
+                      (lambda W, a: "exploding possible" if a == "linear" else dynamics.pascanu_verdict(W, a),
+                       "you answered 'exploding possible'"),
                       (lambda W, a: "exploding possible", "same answer"),
                       (lambda W, a: ["vanishing"], "return 'vanishing'"),
                       (lambda W, a: "explodes", "return one of")]:

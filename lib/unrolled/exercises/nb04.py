@@ -251,6 +251,18 @@ def _accept_verdict(value, args):
     return float(code)
 
 
+def _explain_verdict(got, args, expected):
+    """A verdict is a word, not a size: say which word was given where another was due."""
+    W, activation = args
+    try:
+        said = f"{dynamics.PASCANU_VERDICTS[int(got)]!r}"
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return None
+    return Wrong(f"for a W of shape {np.shape(W)} with activation {activation!r} you answered {said}, "
+                 "and the conditions decide otherwise: compute sigma_max(W) and compare it with 1/gamma "
+                 "for this activation")
+
+
 check_pascanu_verdict = Exercise(
     "04.3 vanishing or exploding, from W and the activation", ("W", "activation"), _pascanu_cases,
     _pascanu_answer,
@@ -268,9 +280,16 @@ check_pascanu_verdict = Exercise(
                 "boundary, not above it; compare computed floats with a tolerance (np.isclose)"),
         Mistake(lambda W, a: _side(np.max(np.abs(W)) * GAMMA.get(a, 1.0), 1.0),
                 "the largest entry of W is not its largest singular value (np.linalg.norm(W, 2) is)"),
+        Mistake(lambda W, a: _side(np.linalg.norm(W) * GAMMA.get(a, 1.0), 1.0),
+                "np.linalg.norm(W) without ord=2 is the Frobenius norm, the root of the sum of all squared "
+                "singular values: larger than the largest one (np.linalg.norm(W, 2))"),
+        Mistake(lambda W, a: -_side(dynamics.largest_singular_value(W) * GAMMA.get(a, 1.0), 1.0),
+                "the two verdicts are swapped: sigma_max below 1/gamma makes every Jacobian shrink the "
+                "gradient (vanishing), above it allows growth"),
     ],
     forbidden=["sigma_max < 1 / gamma", "np.linalg.norm(W, 2) < 1"],
     accept=_accept_verdict,
+    explain=_explain_verdict,
     returns=" (return 'vanishing', 'exploding possible' or 'undecided')",
     answered_by=("dynamics.pascanu_verdict", "dynamics.pascanu_conditions"),
 )
