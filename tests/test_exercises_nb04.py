@@ -24,6 +24,7 @@ def bound_right(act, w_hh, w_hx, k):
     (lambda a, w_hh, w_hx, k: GAMMA[a] ** k * abs(w_hh) ** k * abs(w_hx), "one more activation"),
     (lambda a, w_hh, w_hx, k: GAMMA[a] ** (k + 1) * abs(w_hh) ** (k + 1) * abs(w_hx), "one w_hh too many"),
     (lambda a, w_hh, w_hx, k: GAMMA[a] ** (k + 1) * w_hh ** k * abs(w_hx), "w_hh needs an absolute"),
+    (lambda a, w_hh, w_hx, k: 0.25 ** (k + 1) * abs(w_hh) ** k * abs(w_hx), "not tanh's"),
 ])
 def test_bound_mistakes_are_named(fn, words):
     v = nb04.check_single_neuron_bound(fn)
@@ -88,6 +89,7 @@ def _always(grads, max_norm):
     (lambda g, m: {k: v * min(1.0, m / np.linalg.norm(v)) for k, v in g.items()}, "its own norm"),
     (lambda g, m: {k: v * min(1, m / sum(np.sum(u ** 2) for u in g.values())) for k, v in g.items()}, "squared norm"),
     (_always, "left as it is"),
+    (lambda g, m: {k: v * min(1, m / sum(np.sum(np.abs(u)) for u in g.values())) for k, v in g.items()}, "L1"),
     (lambda g, m: [1, 2], "expected a dict"),
     (lambda g, m: 2.0, "expected a dict"),
 ])

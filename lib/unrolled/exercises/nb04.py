@@ -62,6 +62,9 @@ check_single_neuron_bound = Exercise(
                 "two numbers that add up to 1 is largest when both are 1/2"),
         Mistake(lambda a, w_hh, w_hx, k: GAMMA[a] ** (k + 1) * abs(w_hh) ** k,
                 "w_hx is missing: x^(t-k) enters the unit through w_hx before it travels the k steps"),
+        Mistake(lambda a, w_hh, w_hx, k: 0.25 ** (k + 1) * abs(w_hh) ** k * abs(w_hx),
+                "1/4 is the sigmoid's largest slope, not tanh's or ReLU's: tanh'(0) = 1 - tanh(0)^2 = 1, "
+                "and ReLU's slope is 1 wherever the unit is on"),
     ],
     forbidden=["|w_hh|^k |w_hx|", "gamma^(k+1) |", "(1/4)^(k+1)"],
     returns=" (return one number, the bound)",
@@ -203,6 +206,10 @@ check_clip_global_norm = Exercise(
                 "a gradient already shorter than max_norm must be left as it is; yours is stretched"),
         Mistake(_clip_mistake(lambda g, m: {k: v * max(1.0, m / _global_norm(g)) for k, v in g.items()}),
                 "the long gradient was not shortened: the factor may only shrink a gradient"),
+        Mistake(_clip_mistake(lambda g, m: {k: v * min(1.0, m / sum(np.sum(np.abs(x)) for x in g.values()))
+                                            for k, v in g.items()}),
+                "that is the sum of absolute values (an L1 norm); the global norm is the square root of "
+                "the sum of squares of every entry"),
     ],
     forbidden=["min(1, max_norm / ||g||)", "max_norm / norm"],
     accept=_accept_clip,
