@@ -24,6 +24,7 @@ def bound_right(act, w_hh, w_hx, k):
     (lambda a, w_hh, w_hx, k: GAMMA[a] ** k * abs(w_hh) ** k * abs(w_hx), "one more activation"),
     (lambda a, w_hh, w_hx, k: GAMMA[a] ** (k + 1) * abs(w_hh) ** (k + 1) * abs(w_hx), "one w_hh too many"),
     (lambda a, w_hh, w_hx, k: GAMMA[a] ** (k + 1) * w_hh ** k * abs(w_hx), "w_hh needs an absolute"),
+    (lambda a, w_hh, w_hx, k: 0.25 ** (k + 1) * abs(w_hh) ** k * abs(w_hx), "not tanh's"),
 ])
 def test_bound_mistakes_are_named(fn, words):
     v = nb04.check_single_neuron_bound(fn)
@@ -88,6 +89,7 @@ def _always(grads, max_norm):
     (lambda g, m: {k: v * min(1.0, m / np.linalg.norm(v)) for k, v in g.items()}, "its own norm"),
     (lambda g, m: {k: v * min(1, m / sum(np.sum(u ** 2) for u in g.values())) for k, v in g.items()}, "squared norm"),
     (_always, "left as it is"),
+    (lambda g, m: {k: v * min(1, m / sum(np.sum(np.abs(u)) for u in g.values())) for k, v in g.items()}, "L1"),
     (lambda g, m: [1, 2], "expected a dict"),
     (lambda g, m: 2.0, "expected a dict"),
 ])
@@ -152,6 +154,11 @@ def test_pascanu_verdict_right_stub_and_mistakes():
                       (_verdict_from(sig, lambda a: 2.0 if a == "sigmoid" else 1.0), "not 1/2"),
                       (_verdict_from(sig, tol=False), "tolerance"),
                       (_verdict_from(lambda W: np.max(np.abs(W))), "largest entry"),
+                      (_verdict_from(np.linalg.norm), "Frobenius"),
+                      (lambda W, a: {"vanishing": "exploding possible", "exploding possible": "vanishing"}.get(
+                          dynamics.pascanu_verdict(W, a), "undecided"), "swapped"),
+                      (lambda W, a: "exploding possible" if a == "linear" else dynamics.pascanu_verdict(W, a),
+                       "you answered 'exploding possible'"),
                       (lambda W, a: "exploding possible", "same answer"),
                       (lambda W, a: ["vanishing"], "return 'vanishing'"),
                       (lambda W, a: "explodes", "return one of")]:

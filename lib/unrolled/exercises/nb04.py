@@ -62,6 +62,9 @@ check_single_neuron_bound = Exercise(
                 "two numbers that add up to 1 is largest when both are 1/2"),
         Mistake(lambda a, w_hh, w_hx, k: GAMMA[a] ** (k + 1) * abs(w_hh) ** k,
                 "w_hx is missing: x^(t-k) enters the unit through w_hx before it travels the k steps"),
+        Mistake(lambda a, w_hh, w_hx, k: 0.25 ** (k + 1) * abs(w_hh) ** k * abs(w_hx),
+                "1/4 is the sigmoid's largest slope, not tanh's or ReLU's: tanh'(0) = 1 - tanh(0)^2 = 1, "
+                "and ReLU's slope is 1 wherever the unit is on"),
     ],
     forbidden=["|w_hh|^k |w_hx|", "gamma^(k+1) |", "(1/4)^(k+1)"],
     returns=" (return one number, the bound)",
@@ -203,6 +206,10 @@ check_clip_global_norm = Exercise(
                 "a gradient already shorter than max_norm must be left as it is; yours is stretched"),
         Mistake(_clip_mistake(lambda g, m: {k: v * max(1.0, m / _global_norm(g)) for k, v in g.items()}),
                 "the long gradient was not shortened: the factor may only shrink a gradient"),
+        Mistake(_clip_mistake(lambda g, m: {k: v * min(1.0, m / sum(np.sum(np.abs(x)) for x in g.values()))
+                                            for k, v in g.items()}),
+                "that is the sum of absolute values (an L1 norm); the global norm is the square root of "
+                "the sum of squares of every entry"),
     ],
     forbidden=["min(1, max_norm / ||g||)", "max_norm / norm"],
     accept=_accept_clip,
@@ -251,6 +258,18 @@ def _accept_verdict(value, args):
     return float(code)
 
 
+def _explain_verdict(got, args, expected):
+    """A verdict is a word, not a size: say which word was given where another was due."""
+    W, activation = args
+    try:
+        said = f"{dynamics.PASCANU_VERDICTS[int(got)]!r}"
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return None
+    return Wrong(f"for a W of shape {np.shape(W)} with activation {activation!r} you answered {said}, "
+                 "and the conditions decide otherwise: compute sigma_max(W) and compare it with 1/gamma "
+                 "for this activation")
+
+
 check_pascanu_verdict = Exercise(
     "04.3 vanishing or exploding, from W and the activation", ("W", "activation"), _pascanu_cases,
     _pascanu_answer,
@@ -268,9 +287,16 @@ check_pascanu_verdict = Exercise(
                 "boundary, not above it; compare computed floats with a tolerance (np.isclose)"),
         Mistake(lambda W, a: _side(np.max(np.abs(W)) * GAMMA.get(a, 1.0), 1.0),
                 "the largest entry of W is not its largest singular value (np.linalg.norm(W, 2) is)"),
+        Mistake(lambda W, a: _side(np.linalg.norm(W) * GAMMA.get(a, 1.0), 1.0),
+                "np.linalg.norm(W) without ord=2 is the Frobenius norm, the root of the sum of all squared "
+                "singular values: larger than the largest one (np.linalg.norm(W, 2))"),
+        Mistake(lambda W, a: -_side(dynamics.largest_singular_value(W) * GAMMA.get(a, 1.0), 1.0),
+                "the two verdicts are swapped: sigma_max below 1/gamma makes every Jacobian shrink the "
+                "gradient (vanishing), above it allows growth"),
     ],
     forbidden=["sigma_max < 1 / gamma", "np.linalg.norm(W, 2) < 1"],
     accept=_accept_verdict,
+    explain=_explain_verdict,
     returns=" (return 'vanishing', 'exploding possible' or 'undecided')",
     answered_by=("dynamics.pascanu_verdict", "dynamics.pascanu_conditions"),
 )
