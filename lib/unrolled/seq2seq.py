@@ -37,7 +37,6 @@ import numpy as np
 from . import _checks, cells, layers, losses, sequence
 from .activations import softmax
 
-
 KINDS = ("rnn", "gated", "gru")
 
 

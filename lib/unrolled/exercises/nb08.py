@@ -6,7 +6,6 @@ import numpy as np
 from .. import data, sequence
 from .base import Exercise, Mistake
 
-
 # ----------------------------------------------------------------- 08.1 bidirectional states
 
 def bidirectional_states_answer(h_fwd, h_bwd_reversed):

@@ -80,8 +80,11 @@ class Seq2SeqView(View):
                                       interpolation="nearest")
         self.ax_h.set_yticks([])
         self.ax_h.set_ylabel(f"{self.H} encoder units")
-        self.ax_h.set_xticks(range(self.longest))
+        self.ax_h.set_xticks([])
         self.ax_h.grid(False)
+        # one label per source position, made once; an update only changes their text
+        self.labels = [self.ax_h.text(s, self.H - 0.5 + 0.08 * self.H, "", ha="center", va="top", fontsize=9)
+                       for s in range(self.longest)]
         self.ax_h.set_title("encoder states (last column: the summary c)", fontsize=10)
         V = len(self.names)
         self.bars = self.ax_p.bar(range(V), np.zeros(V), color=plots.COLORS["rnn"])
@@ -96,7 +99,8 @@ class Seq2SeqView(View):
         S = len(result["source"])
         shown[:, :S] = result["hs"].T
         self.image.set_data(shown)
-        self.ax_h.set_xticklabels(result["source"] + [""] * (self.longest - S))
+        for label, text in zip(self.labels, result["source"] + [""] * (self.longest - S)):
+            label.set_text(text)
         for i, bar in enumerate(self.bars):
             bar.set_height(result["p"][i])
             bar.set_color("#d62728" if i == result["choice"] else plots.COLORS["rnn"])
