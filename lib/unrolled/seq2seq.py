@@ -69,8 +69,8 @@ def init(kind, V_in, V_out, H, rng, n_features=None):
 
     V_in : source vocabulary size (the encoder's inputs); V_out : target vocabulary
     (the decoder's inputs and outputs, including ``<go>`` and ``<end>``); H : state size.
-    With ``n_features = F`` there is no encoder: ``W_hf`` (H, F) and ``b_f`` (H,) map
-    a feature vector to the decoder's first state.
+    With ``n_features = F`` there is no encoder (``V_in`` is then not used): ``W_hf`` (H, F)
+    and ``b_f`` (H,) map a feature vector to the decoder's first state.
     """
     _kind(kind)
     if not isinstance(rng, np.random.Generator):

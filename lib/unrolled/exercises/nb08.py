@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import data, sequence
 from .base import Exercise, Mistake
 
 # ----------------------------------------------------------------- 08.1 bidirectional states
@@ -35,8 +34,6 @@ check_bidirectional_states = Exercise(
     returns=" (return the states, an array of shape (T, B, 2H))",
     answered_by=("sequence.bidirectional_forward",),
 )
-
-_ = sequence  # the library function the exercise is about (named in answered_by)
 
 
 # ----------------------------------------------------------------- 08.2 teacher forcing
@@ -71,8 +68,6 @@ check_decoder_inputs = Exercise(
     returns=" (return integer token ids, an array of shape (T, B) like tgt_out)",
     answered_by=("data.seq2seq_batch",),
 )
-
-_ = data
 
 
 # ----------------------------------------------------------------- 08.3 the conditioning gradient
