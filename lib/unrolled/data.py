@@ -187,3 +187,54 @@ def batches(sentences: Sequence[Sequence[int]], batch_size: int, end: int = 0):
 def bag_of_words(ids: Sequence[int], V: int) -> np.ndarray:
     """Word counts, (V,): the sentence with its order thrown away (004's bag of words)."""
     return one_hot(np.asarray(ids, dtype=int), V).sum(axis=0)
+
+
+# --------------------------------------------------------------------------
+# Toy tasks of notebook 08: sequence to sequence, a masked token, nested counts
+# --------------------------------------------------------------------------
+
+#: the target vocabulary of :func:`seq2seq_batch`: ids 0 and 1, then the symbols from 2 on
+SEQ2SEQ_END, SEQ2SEQ_GO = 0, 1
+SEQ2SEQ_TASKS = ("copy", "reverse", "sort")
+
+
+def seq2seq_batch(task: str, length: int, batch_size: int, n_symbols: int, rng: np.random.Generator):
+    """A batch of a toy sequence-to-sequence task: copy, reverse or sort symbols.
+
+    The source is ``length`` random symbols, ids ``0 .. n_symbols - 1`` (S, B). The
+    target is the copied / reversed / sorted symbols followed by ``<end>``, in the
+    target vocabulary (``<end>`` = 0, ``<go>`` = 1, symbol k = k + 2; ``n_symbols + 2``
+    ids): ``tgt_out`` (S + 1, B), and the decoder's teacher-forced input ``tgt_in``
+    = ``<go>`` then ``tgt_out`` without its last token. Returns ``(src, tgt_in, tgt_out)``.
+    """
+    _checks.choice("task", task, SEQ2SEQ_TASKS)
+    length = _checks.positive_int("length", length)
+    batch_size = _checks.positive_int("batch_size", batch_size)
+    n_symbols = _checks.positive_int("n_symbols", n_symbols)
+    src = rng.integers(0, n_symbols, size=(length, batch_size))
+    out = {"copy": src, "reverse": src[::-1], "sort": np.sort(src, axis=0)}[task] + 2
+    tgt_out = np.concatenate([out, np.full((1, batch_size), SEQ2SEQ_END)])
+    tgt_in = np.concatenate([np.full((1, batch_size), SEQ2SEQ_GO), out])
+    return src, tgt_in, tgt_out
+
+
+def masked_token_batch(length: int, batch_size: int, n_symbols: int, gap: int, rng: np.random.Generator):
+    """A masked-token task that needs the right context.
+
+    ``x`` (T, B): random symbols ``0 .. n_symbols - 1`` and, at one position m per
+    sequence, the mask token ``n_symbols``; the masked symbol is the one ``gap``
+    places to its right, ``x[m + gap]``, so nothing to the left of m says what it is.
+    Returns ``(x, position (B,), target (B,))``; m is uniform over ``0 .. T - 1 - gap``.
+    """
+    length = _checks.positive_int("length", length)
+    batch_size = _checks.positive_int("batch_size", batch_size)
+    n_symbols = _checks.positive_int("n_symbols", n_symbols)
+    gap = _checks.positive_int("gap", gap)
+    if gap >= length:
+        raise ValueError(f"gap: expected less than length = {length}, got {gap}")
+    x = rng.integers(0, n_symbols, size=(length, batch_size))
+    position = rng.integers(0, length - gap, size=batch_size)
+    cols = np.arange(batch_size)
+    target = x[position + gap, cols]
+    x[position, cols] = n_symbols
+    return x, position, target
