@@ -180,11 +180,13 @@ def _width(cache):
 def truncated_backward(dhs, cache, k1, k2):
     """Truncated BPTT, BPTT(k2; k1) of Williams & Peng (001's k1, k2).
 
-    Every ``k1`` steps (at the end ``e`` of each chunk of k1 steps), the losses of
-    that chunk are backpropagated at most ``k2`` steps into the past, i.e.
-    down to step ``e - k2``; the state before that is treated as a constant.
-    The gradients of all chunks are summed. No dependency longer than ``k2``
-    steps can be seen. With ``k2 >= T`` this equals :func:`backward`.
+    Every ``k1`` steps (at the last step ``e`` of each chunk of k1 steps), the
+    losses of that chunk are backpropagated through the last ``k2`` states,
+    h_{e-k2+1} ... h_e (``k2 - 1`` Jacobian steps back); the state before that
+    window is treated as a constant. The gradients of all chunks are summed.
+    ``k2`` counts states: the longest input-to-loss lag a window sees is
+    ``k2 - 1`` steps, so a dependency of ``k2`` steps or more cannot be seen
+    (notebook 03, section 6.3). With ``k2 >= T`` this equals :func:`backward`.
 
     Requires ``k2 >= k1``, so that every chunk's own losses are inside its window.
     Returns ``(dx, dstate0, grads)`` like :func:`backward` (``dstate0`` is zero
