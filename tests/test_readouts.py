@@ -29,8 +29,8 @@ def test_the_stack_outputs_are_the_readout_of_the_top_layer():
     params = readouts.stack_init([3, 2], 1, 1, rng)
     x = rng.normal(size=(5, 2, 1))
     out, _ = readouts.stack_forward(params, x)
-    hs, _ = sequence.stacked_forward([("rnn", {k[2:]: v for k, v in params.items() if k.startswith(f"{l}.")})
-                                      for l in range(2)], x)
+    hs, _ = sequence.stacked_forward([("rnn", {k[2:]: v for k, v in params.items() if k.startswith(f"{layer}.")})
+                                      for layer in range(2)], x)
     np.testing.assert_allclose(out, hs @ params["W_y"].T + params["b_y"])
 
 

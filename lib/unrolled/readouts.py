@@ -53,11 +53,11 @@ def stack_init(widths, n_in, n_out, rng, kind="rnn"):
     _rng(rng)
     if not isinstance(widths, (list, tuple)) or not widths:
         raise ValueError(f"widths: expected a non-empty list of layer sizes, got {widths!r:.60}")
-    widths = [_checks.positive_int(f"widths[{l}]", H) for l, H in enumerate(widths)]
+    widths = [_checks.positive_int(f"widths[{i}]", H) for i, H in enumerate(widths)]
     d = _checks.positive_int("n_in", n_in)
     params = {}
-    for l, H in enumerate(widths):
-        params.update(_prefixed(f"{l}.", cells.init(kind, d, H, rng)))
+    for layer, H in enumerate(widths):
+        params.update(_prefixed(f"{layer}.", cells.init(kind, d, H, rng)))
         d = H
     params.update(_readout(_checks.positive_int("n_out", n_out), d, rng))
     return params
@@ -70,7 +70,7 @@ def n_layers(params):
 
 def stack_forward(params, x, kind="rnn", activation=None):
     """Outputs ``o`` (T, B, n_out) of the stack on ``x`` (T, B, n_in), and the cache for the backward pass."""
-    stack = [(kind, _sub(params, f"{l}.")) for l in range(n_layers(params))]
+    stack = [(kind, _sub(params, f"{layer}.")) for layer in range(n_layers(params))]
     hs, caches = sequence.stacked_forward(stack, x, activation=activation)
     out, cache_y = layers.affine_forward(hs, params["W_y"], params["b_y"])
     return out, (caches, cache_y)
@@ -82,8 +82,8 @@ def stack_backward(dout, cache):
     dhs, dW_y, db_y = layers.affine_backward(dout, cache_y)     # the readout, at every step
     _, _, grads = sequence.stacked_backward(dhs, caches)         # down the stack and back in time
     out = {"W_y": dW_y, "b_y": db_y}
-    for l, g in enumerate(grads):
-        out.update(_prefixed(f"{l}.", g))
+    for layer, g in enumerate(grads):
+        out.update(_prefixed(f"{layer}.", g))
     return out
 
 
