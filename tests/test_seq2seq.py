@@ -101,3 +101,16 @@ def test_the_toy_tasks():
         data.masked_token_batch(3, 1, 3, 3, rng)
     with pytest.raises(ValueError, match="task"):
         data.seq2seq_batch("shuffle", 3, 1, 3, rng)
+
+
+def test_the_conditioned_first_state_is_the_tanh_of_the_affine_map_and_checks_its_features():
+    rng = np.random.default_rng(7)
+    params = seq2seq.init("gru", 1, 5, 4, rng, n_features=3)
+    feats = rng.normal(size=(2, 3))
+    np.testing.assert_allclose(seq2seq.condition_state(feats, params),
+                               np.tanh(feats @ params["W_hf"].T + params["b_f"]))
+    _, tgt_in, _ = data.seq2seq_batch("copy", 2, 2, 3, rng)
+    _, cache = seq2seq.condition_forward("gru", feats, tgt_in, params)
+    np.testing.assert_allclose(cache[1], seq2seq.condition_state(feats, params))
+    with pytest.raises(ValueError, match="^features"):
+        seq2seq.condition_state(rng.normal(size=(2, 4)), params)

@@ -134,7 +134,7 @@ NOTEBOOKS: tuple[Notebook, ...] = (
              "stacked and bidirectional RNNs; the encoder-decoder; "
              "conditioning the initial state",
              ("001", "003", "004"), 45, "08_deep_bidirectional_seq2seq.ipynb",
-             study=90, before="05",
+             study=90, before="05 and 06 (its taggers and encoder-decoders are GRUs)",
              skip="skip it if you only need language models (09 does not build on it)"),
     Notebook(9, "A character-level language model",
              "a character-level RNN, LSTM and GRU on offline text; sampling with a "

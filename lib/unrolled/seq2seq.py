@@ -177,11 +177,17 @@ def loss_and_grads(kind, params, batch):
 
 # --------------------------------------------------------------------------- conditioning on a vector
 
+def condition_state(features, params):
+    """The decoder's first state from a feature vector: h^dec_0 = tanh(W_hf f + b_f), (B, H); ``features`` (B, F)."""
+    features = _checks.array("features", features, ndim=2)
+    _checks.shape("features", features, (features.shape[0], params["W_hf"].shape[1]))
+    return np.tanh(features @ params["W_hf"].T + params["b_f"])
+
+
 def condition_forward(kind, features, tgt_in, params):
     """Decoder started from h^dec_0 = tanh(W_hf f + b_f); ``features`` (B, F). ``(logits, cache)``."""
     features = _checks.array("features", features, ndim=2)
-    _checks.shape("features", features, (features.shape[0], params["W_hf"].shape[1]))
-    h0 = np.tanh(features @ params["W_hf"].T + params["b_f"])
+    h0 = condition_state(features, params)
     logits, cache_dec = decode_forward(kind, h0, tgt_in, params)
     return logits, (features, h0, cache_dec)
 

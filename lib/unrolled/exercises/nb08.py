@@ -29,6 +29,12 @@ check_bidirectional_states = Exercise(
                 "put the state that has read the sequence's end down to step T-1-t"),
         Mistake(lambda f, b: np.concatenate([b[::-1], f], axis=2),
                 "the two halves are swapped: the forward states come first in the concatenation"),
+        Mistake(lambda f, b: np.concatenate([f, np.roll(b[::-1], -1, axis=0)], axis=2),
+                "off by one step: at step t the backward state must have read x_t as well (x_T down to "
+                "x_t), so it is row T-1-t of h_bwd_reversed, not row T-2-t"),
+        Mistake(lambda f, b: np.concatenate([f, np.roll(b[::-1], 1, axis=0)], axis=2),
+                "off by one step: at step t the backward state must have read x_T down to x_t and no "
+                "further, so it is row T-1-t of h_bwd_reversed, not row T-t"),
     ],
     forbidden=["[::-1]", "flip"],
     returns=" (return the states, an array of shape (T, B, 2H))",
@@ -63,6 +69,11 @@ check_decoder_inputs = Exercise(
                 "you shifted the wrong way: the decoder reads the past, so its inputs lag behind the targets"),
         Mistake(lambda t, go: np.concatenate([np.zeros((1, t.shape[1]), dtype=int), t[:-1]]),
                 "the first input is not <go>: use the go token you are given, it is not always 0"),
+        Mistake(lambda t, go: np.concatenate([np.ones((1, t.shape[1]), dtype=int), t[:-1]]),
+                "the first input is not <go>: use the go token you are given, it is not always 1"),
+        Mistake(lambda t, go: np.concatenate([np.full((1, t.shape[1]), go), t[1:]]),
+                "you dropped the first target instead of the last: after <go> the decoder reads "
+                "tgt_out[0], tgt_out[1], ...; only the last target (<end>) is never read"),
     ],
     forbidden=["[:-1]"],
     returns=" (return integer token ids, an array of shape (T, B) like tgt_out)",
@@ -98,6 +109,11 @@ check_conditioning_gradient = Exercise(
                 "that is the sigmoid's slope written in its output; h0 comes from a tanh"),
         Mistake(lambda d, h, f: (d * (1 - h * h)).T @ f / d.shape[0],
                 "you averaged over the batch: the loss already has its averaging in dh0, so sum"),
+        Mistake(lambda d, h, f: -(d * (1 - h * h)).T @ f,
+                "the sign is flipped: dh0 is already dL/dh0, nothing in the chain rule here negates it"),
+        Mistake(lambda d, h, f: np.outer(d[0] * (1 - h[0] * h[0]), f[0]),
+                "only the first example: W_hf is shared by the whole batch, so sum the outer products "
+                "over every row"),
     ],
     forbidden=["1 - h0", "1-h0"],
     returns=" (return dL/dW_hf, an array of shape (H, F))",

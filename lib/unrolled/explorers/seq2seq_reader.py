@@ -113,7 +113,7 @@ def draw(result: dict, fig) -> None:
 
 
 def explorer(params=None, sources=None, source: str | None = None, step: int = 1) -> Explorer:
-    """A menu of source sequences (or type one) and a decoder-step slider that follows its length."""
+    """A menu of source sequences (pass your own as ``sources``) and a decoder-step slider that follows its length."""
     if params is None:
         params = seq2seq.init(KIND, N_SYMBOLS, N_SYMBOLS + 2, 24, np.random.default_rng(0))
     sources = default_sources() if sources is None else list(sources)
