@@ -56,8 +56,11 @@ def adding_sequence(values, first, second, variant):
 
 
 def _accept_seq(value, args):
-    if isinstance(value, tuple) and len(value) == 2:
-        return {"x": value[0], "y": value[1]}
+    """A pair ``(x, y)`` is read as the dict; any other tuple is named."""
+    if isinstance(value, tuple):
+        if len(value) == 2 and not isinstance(value[0], dict):
+            return {"x": value[0], "y": value[1]}
+        return Wrong(f"your answer is a tuple of {len(value)} items; return a dict {{'x': ..., 'y': ...}}")
     return value
 
 
