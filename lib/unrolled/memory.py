@@ -31,7 +31,7 @@ READOUT = ("W_y", "b_y")
 def init(kind: str, n_hidden: int, rng: np.random.Generator, *, forget_bias: float = 0.0) -> dict:
     """Cell parameters (``cells.init``, PyTorch's uniform scheme) plus a readout ``W_y`` (1, H), ``b_y`` (1,).
 
-    The readout starts at zero weights and bias 0, so every model starts by predicting 0.
+    The readout weights are uniform like the cell's, its bias starts at 0.
     """
     _checks.choice("kind", kind, KINDS)
     p = cells.init(kind, 2, n_hidden, rng, **({"forget_bias": forget_bias} if kind == "lstm" else {}))
