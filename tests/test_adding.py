@@ -121,3 +121,37 @@ def test_sweep_table_arranges_runs_by_kind_gap_and_seed():
     kinds, Ts, rel = memory.sweep_table(runs)
     assert kinds == ["rnn", "lstm"] and list(Ts) == [10, 20] and rel.shape == (2, 2, 2)
     assert rel[0, 1, 1] == 10 + 20 + 1 and rel[1, 0, 0] == 10
+
+
+def test_the_sweep_tool_writes_json_and_csv_resumes_and_merges(tmp_path):
+    import csv
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "adding_sweep", Path(__file__).resolve().parents[1] / "tools" / "adding_sweep.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    assert tool.main(["--Ts", "5", "--seeds", "0", "--kinds", "rnn", "--steps", "3", "--out", str(a)]) == 0
+    assert tool.main(["--Ts", "5", "--seeds", "0", "1", "--kinds", "rnn", "--steps", "3", "--out", str(b)]) == 0
+    first = json.loads(a.read_text())
+    assert len(first["runs"]) == 1 and first["commands"][0].startswith("python tools/adding_sweep.py --Ts 5")
+    assert tool.main(["--Ts", "5", "--seeds", "0", "--kinds", "rnn", "--steps", "3", "--out", str(a),
+                      "--merge", str(b)]) == 0
+    merged = json.loads(a.read_text())
+    assert sorted((r["kind"], r["T"], r["seed"]) for r in merged["runs"]) == [("rnn", 5, 0), ("rnn", 5, 1)]
+    assert len(merged["commands"]) == 3 and not b.exists()
+    with open(a.with_suffix(".csv")) as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["seed"]) for r in rows] == [0, 1] and float(rows[0]["relative"]) > 0
+
+
+def test_the_stored_sweep_is_complete_and_matches_the_defaults():
+    sweep = memory.load_sweep()
+    keys = {(r["kind"], r["T"], r["seed"]) for r in sweep["runs"]}
+    assert keys == {(k, T, s) for k in memory.KINDS for T in (10, 50, 100, 200) for s in (0, 1, 2)}
+    assert all(r["steps"] == memory.DEFAULTS["steps"] and r["n_hidden"] == memory.DEFAULTS["n_hidden"]
+               and r["variant"] == memory.DEFAULTS["variant"] for r in sweep["runs"])
+    assert sweep["commands"] and all(c.startswith("python tools/adding_sweep.py") for c in sweep["commands"])
