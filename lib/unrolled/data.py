@@ -238,3 +238,112 @@ def masked_token_batch(length: int, batch_size: int, n_symbols: int, gap: int, r
     target = x[position + gap, cols]
     x[position, cols] = n_symbols
     return x, position, target
+
+
+# --- The adding problem (07) -------------------------------------------------------------
+#
+# A sequence of T steps, each step a pair (value, marker). Exactly two steps carry the
+# marker 1; the target, read after the last step, depends only on the two marked values,
+# so the network has to carry them across the gap to the end. Two published variants:
+#
+# * "hochreiter" (Hochreiter & Schmidhuber 1997, experiment 4): values uniform in [-1, 1];
+#   the first marker among the first 10 steps, the second among the first T/2 - 1 steps;
+#   target 0.5 + (X1 + X2) / 4, in [0, 1]; a sequence counts as solved when the absolute
+#   error is below 0.04. (The paper also marks the first and last steps with -1 and sets X1
+#   to 0 when it falls on the first step; neither changes what has to be remembered, and
+#   both are left out here.)
+# * "pascanu" (Pascanu, Mikolov & Bengio 2013; Le, Jaitly & Hinton 2015): values uniform
+#   in [0, 1]; the two markers anywhere (two distinct steps); target X1 + X2.
+
+ADDING_VARIANTS = ("hochreiter", "pascanu")
+#: the H&S criterion: a sequence is solved when |prediction - target| < SOLVED_TOLERANCE
+SOLVED_TOLERANCE = 0.04
+
+
+def _adding_args(T, B, variant, rng):
+    _checks.choice("variant", variant, ADDING_VARIANTS)
+    T = _checks.positive_int("T", T)
+    B = _checks.positive_int("B", B)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng: expected np.random.Generator, got {type(rng).__name__}")
+    low = 12 if variant == "hochreiter" else 2
+    if T < low:
+        raise ValueError(f"T: expected at least {low} steps for the {variant!r} variant "
+                         f"(room for both markers), got {T}")
+    return T, B
+
+
+def adding_markers(T: int, B: int, variant: str, rng: np.random.Generator) -> np.ndarray:
+    """The two marked steps of B sequences: (B, 2) ints, first marker < second marker.
+
+    "hochreiter": one step among 0..9 and another among 0..T/2 - 2 (distinct);
+    "pascanu": two distinct steps among 0..T-1. Sorted, so column 0 is the earlier.
+    """
+    T, B = _adding_args(T, B, variant, rng)
+    if variant == "pascanu":
+        first, n2 = rng.integers(0, T, size=B), T           # the second anywhere in 0 .. T-1
+    else:
+        first, n2 = rng.integers(0, 10, size=B), T // 2 - 1  # the second in 0 .. T/2 - 2
+    second = rng.integers(0, n2 - 1, size=B)   # n2 - 1 choices, then skip the first marker
+    second = second + (second >= first)
+    return np.sort(np.stack([first, second], axis=1), axis=1)
+
+
+def adding_problem(T: int, B: int, variant: str = "hochreiter", rng: np.random.Generator | None = None):
+    """B sequences of the adding problem: ``(x, y, markers)``.
+
+    x : (T, B, 2) float64, channel 0 the values, channel 1 the markers (0 or 1)
+    y : (B, 1) float64, the target (see the variants above)
+    markers : (B, 2) ints, the marked steps, earlier first
+    """
+    if rng is None:
+        raise TypeError("rng: expected np.random.Generator (every draw is seeded), got None")
+    T, B = _adding_args(T, B, variant, rng)
+    pos = adding_markers(T, B, variant, rng)
+    lo = -1.0 if variant == "hochreiter" else 0.0
+    values = rng.uniform(lo, 1.0, size=(T, B))
+    x = np.zeros((T, B, 2))
+    x[:, :, 0] = values
+    cols = np.arange(B)
+    x[pos[:, 0], cols, 1] = 1.0
+    x[pos[:, 1], cols, 1] = 1.0
+    total = values[pos[:, 0], cols] + values[pos[:, 1], cols]
+    y = 0.5 + total / 4 if variant == "hochreiter" else total
+    return x, y[:, None], pos
+
+
+def adding_target_moments(variant: str = "hochreiter") -> tuple[float, float]:
+    """Mean and variance of the target, in closed form (they do not depend on T).
+
+    A value uniform in [a, b] has mean (a + b)/2 and variance (b - a)^2 / 12, and the two
+    marked values are independent: "hochreiter" 0.5 + (X1 + X2)/4 has mean 0.5 and
+    variance 2 (4/12) / 16 = 1/24; "pascanu" X1 + X2 has mean 1 and variance 2/12 = 1/6.
+    """
+    _checks.choice("variant", variant, ADDING_VARIANTS)
+    if variant == "hochreiter":
+        return 0.5, 2 * (2.0 ** 2 / 12) / 4 ** 2
+    return 1.0, 2 * (1.0 / 12)
+
+
+def adding_baseline_mse(T: int, variant: str = "hochreiter") -> float:
+    """The MSE of the trivial model that always predicts the target's mean: its variance.
+
+    The same for every T (the markers' positions do not change the values' distribution);
+    T is checked so that the call reads like the experiment's.
+    """
+    _checks.choice("variant", variant, ADDING_VARIANTS)
+    low = 12 if variant == "hochreiter" else 2
+    T = _checks.positive_int("T", T)
+    if T < low:
+        raise ValueError(f"T: expected at least {low} steps for the {variant!r} variant, got {T}")
+    return adding_target_moments(variant)[1]
+
+
+def adding_batches(T: int, B: int, variant: str = "hochreiter"):
+    """A function ``rng -> (x, y, markers)`` of fresh sequences, for ``train.fit``."""
+    _adding_args(T, B, variant, np.random.default_rng(0))
+
+    def draw(rng: np.random.Generator):
+        return adding_problem(T, B, variant, rng)
+
+    return draw

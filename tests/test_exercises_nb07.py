@@ -1,0 +1,59 @@
+"""Checkers of notebook 07: right answers pass, each usual mistake is named, nothing returned makes them raise."""
+import numpy as np
+from unrolled import data
+from unrolled.exercises import nb07
+
+# ---------------------------------------------------------------- 07.1 one sequence
+
+
+def test_sequence_right_answer_passes_and_agrees_with_the_generator():
+    def mine(values, first, second, variant):
+        x = np.zeros((len(values), 2))
+        x[:, 0], x[[first, second], 1] = values, 1.0
+        s = values[first] + values[second]
+        return {"x": x, "y": 0.5 + s / 4 if variant == "hochreiter" else s}
+
+    assert nb07.check_adding_sequence(mine).correct
+    # the checker's answer is the generator's: rebuild a drawn batch from its values and markers
+    for variant in data.ADDING_VARIANTS:
+        x, y, pos = data.adding_problem(30, 5, variant, np.random.default_rng(0))
+        for b in range(5):
+            want = nb07.adding_sequence(x[:, b, 0], pos[b, 0], pos[b, 1], variant)
+            np.testing.assert_allclose(want["x"], x[:, b])
+            assert abs(want["y"] - y[b, 0]) < 1e-12
+
+
+def test_sequence_tuple_and_mistakes():
+    assert nb07.check_adding_sequence(lambda v, f, s, var: tuple(nb07.adding_sequence(v, f, s, var).values())).correct
+    v = nb07.check_adding_sequence(lambda v, f, s, var: nb07._sequence(v, f, s, var, offset=-1))
+    assert "one step early" in v.message
+    v = nb07.check_adding_sequence(lambda v, f, s, var: nb07._sequence(v, f, s, "pascanu"))
+    assert "not the plain sum" in v.message
+
+# ---------------------------------------------------------------- 07.2 baseline
+
+
+def test_baseline_matches_the_library_for_both_variants():
+    assert nb07.baseline_mse(-1, 1, 0.5, 0.25) == data.adding_target_moments("hochreiter")[1]
+    assert abs(nb07.baseline_mse(0, 1, 0, 1) - data.adding_target_moments("pascanu")[1]) < 1e-15
+    v = nb07.check_baseline_mse(lambda a, b, c, k: (b - a) ** 2 / 12)
+    assert v.status == "wrong"
+    v = nb07.check_baseline_mse(lambda a, b, c, k: 2 * k * k * (b - a) ** 2 / 12 + c)
+    assert v.status == "wrong" and "variance" in v.message
+
+# ---------------------------------------------------------------- 07.3 longest solved
+
+
+def test_longest_solved_by_hand():
+    rel = np.array([[[0.01, 0.02], [0.05, 0.3], [0.9, 1.0]],      # mean 0.015, 0.175, 0.95 -> solves 10
+                    [[0.01, 0.01], [0.02, 0.03], [0.5, 0.02]],    # solves 10, 20
+                    [[0.5, 0.6], [0.5, 0.6], [0.01, 0.01]]])      # only the longest
+    assert nb07.longest_solved(rel, np.array([10, 20, 40])).tolist() == [10, 20, 40]
+    assert nb07.longest_solved(rel[:, :2], np.array([10, 20])).tolist() == [10, 20, 0]
+
+
+def test_longest_solved_mistakes_are_named():
+    v = nb07.check_longest_solved(lambda r, Ts: nb07.longest_solved(r, Ts, reduce=np.min))
+    assert "best seed" in v.message
+    v = nb07.check_longest_solved(lambda r, Ts: nb07.longest_solved(r, Ts, threshold=1.0))
+    assert "threshold" in v.message
