@@ -76,10 +76,6 @@ def temperature_answer(logits, temperature):
     return softmax(np.asarray(logits) / temperature)
 
 
-def _normalise(p):
-    return p / p.sum()
-
-
 check_temperature = Exercise(
     "09.2 the distribution at a temperature", ("logits", "temperature"), _temperature_cases,
     temperature_answer,
@@ -92,8 +88,6 @@ check_temperature = Exercise(
         Mistake(lambda z, tau: np.asarray(z) / tau, "the softmax is missing: those are scaled logits, not probabilities"),
         Mistake(lambda z, tau: np.exp(np.asarray(z) / tau), "the normalisation is missing: the numbers do "
                 "not add up to 1"),
-        Mistake(lambda z, tau: _normalise(softmax(z) ** tau), "the power goes the wrong way round: a "
-                "temperature above 1 should flatten the distribution"),
     ],
     forbidden=["z / tau", "logits / temperature", "/ temperature"],
     returns=" (return an array of probabilities, one per character)",

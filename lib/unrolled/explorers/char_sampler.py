@@ -92,10 +92,11 @@ class SamplerView(View):
                                    transform=self.ax_t.transAxes)
 
     def update(self, result: dict) -> None:
-        for bar, line, v, w in zip(self.bars, self.outline, result["p"], result["p_model"]):
-            bar.set_height(v)
-            line.set_height(w)
-        self.ax_p.set_xticklabels(result["labels"])
+        n = len(result["labels"])                   # fewer than TOP when the vocabulary is small
+        for i, (bar, line) in enumerate(zip(self.bars, self.outline)):
+            bar.set_height(result["p"][i] if i < n else 0.0)
+            line.set_height(result["p_model"][i] if i < n else 0.0)
+        self.ax_p.set_xticklabels(list(result["labels"]) + [""] * (TOP - n))
         self.title.set_text(f"the next character after the prefix, temperature {result['temperature']:.2f}")
         shown = (result["prefix"][-60:] + "|" + result["continuation"]).replace("\n", " \u21b5 ")
         self.text.set_text("\n".join(textwrap.wrap(shown, 110)[:5]))
