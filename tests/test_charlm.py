@@ -12,7 +12,8 @@ def test_the_corpus_is_clean_printable_prose_and_the_split_is_contiguous():
     assert "\n\n\n" not in text and "*****" not in text
     train, held = data.split_text(text, 0.1)
     assert train + held == text and train.endswith("\n") and abs(len(held) / len(text) - 0.1) < 0.01
-    assert data.clean_text("A \u201cquote\u201d\u2014dash\n   code line\n*****\n\n\n\nnext") == 'A "quote"-dash\n\nnext\n'
+    raw = "A \u201cquote\u201d\u2014dash\n   code line\n*****\n\n\n\nnext"
+    assert data.clean_text(raw) == 'A "quote"-dash\n\nnext\n'
 
 
 def test_read_text_refuses_a_missing_or_tiny_file(tmp_path):

@@ -219,7 +219,7 @@ def one_blas_thread():
     return threadpool_limits(1, user_api="blas")
 
 
-# --------------------------------------------------------------------- one run, as the notebook and the stored long run make it
+# ---------------------------------------------------- one run, as the notebook and the stored longer run make it
 
 #: the default run of notebook 09 and the stored longer run (same code, more updates)
 DEFAULT = {"H": 96, "B": 32, "T": 32, "steps": 400, "lr": 1e-2, "seed": 0}
@@ -240,7 +240,8 @@ def run(kind, vocab, train_text: str, held_out_text: str, H: int, B: int, T: int
     (characters read in training), ``train_loss`` (nats per character, one per update).
     """
     with one_blas_thread():
-        return _run(kind, vocab, train_text, held_out_text, H, B, T, steps, lr, seed, n_evals, sample_len, prefix)
+        return _run(kind, vocab, train_text, held_out_text, H, B, T, steps, lr, seed, n_evals, sample_len,
+                    prefix)
 
 
 def _run(kind, vocab, train_text, held_out_text, H, B, T, steps, lr, seed, n_evals, sample_len, prefix):

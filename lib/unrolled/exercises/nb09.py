@@ -49,7 +49,8 @@ check_bits_per_char = Exercise(
                 "the exercise asks for bits, i.e. logarithms to base 2"),
         Mistake(lambda lp, y: float(np.mean(_nll(lp, y)) * LN2), "the conversion goes the wrong way: "
                 "a bit is larger than a nat, so the same loss is a larger number of bits"),
-        Mistake(lambda lp, y: float(np.mean(_nll(lp, y)) / math.log(10)), "that converts to base 10 (digits), not to base 2"),
+        Mistake(lambda lp, y: float(np.mean(_nll(lp, y)) / math.log(10)),
+                "that converts to base 10 (digits), not to base 2"),
         Mistake(lambda lp, y: float(np.sum(_nll(lp, y)) / LN2), "that is the total over the characters; "
                 "per character means an average"),
         Mistake(lambda lp, y: float(-np.mean(_nll(lp, y)) / LN2), "the sign is flipped: a loss is positive"),
@@ -85,7 +86,8 @@ check_temperature = Exercise(
         Mistake(lambda z, tau: softmax(z), "the temperature is not used: that is the model's own distribution"),
         Mistake(lambda z, tau: softmax(z) / tau, "the probabilities are divided after the softmax: they no "
                 "longer add up to 1"),
-        Mistake(lambda z, tau: np.asarray(z) / tau, "the softmax is missing: those are scaled logits, not probabilities"),
+        Mistake(lambda z, tau: np.asarray(z) / tau,
+                "the softmax is missing: those are scaled logits, not probabilities"),
         Mistake(lambda z, tau: np.exp(np.asarray(z) / tau), "the normalisation is missing: the numbers do "
                 "not add up to 1"),
     ],
