@@ -127,3 +127,11 @@ def test_bad_input_names_the_argument():
                      optim.Adam())
     with pytest.raises(ValueError, match="smoothing"):
         ngram.NGram("abc", 2, 3, smoothing="good-turing")
+
+
+def test_float32_training_runs_in_float32():
+    rng = np.random.default_rng(0)
+    params = charlm.init("lstm", 6, 5, rng, dtype=np.float32)
+    out = charlm.train("lstm", params, rng.integers(0, 6, (40, 3)), 8, 3, optim.Adam(1e-2))
+    assert all(v.dtype == np.float32 for v in params.values()) and len(out["loss"]) == 3
+    assert charlm.sample("lstm", params, np.array([1]), 4, rng).shape == (4,)

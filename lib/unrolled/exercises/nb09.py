@@ -2,10 +2,10 @@
 
 * :data:`check_bits_per_char`: the loss in bits per character from natural-log
   probabilities (:func:`unrolled.charlm.bits`).
-* :data:`check_temperature`: the distribution a temperature samples from,
-  softmax(z / tau) (:func:`unrolled.train.sample`).
 * :data:`check_add_k`: the add-k estimate of one n-gram probability, counted in a text
   (:class:`unrolled.ngram.NGram` with ``smoothing="add-k"``).
+* :data:`check_temperature`: the distribution a temperature samples from,
+  softmax(z / tau) (:func:`unrolled.train.sample`).
 
 All three follow the contract of :mod:`unrolled.exercises.base`.
 """
@@ -78,7 +78,7 @@ def temperature_answer(logits, temperature):
 
 
 check_temperature = Exercise(
-    "09.2 the distribution at a temperature", ("logits", "temperature"), _temperature_cases,
+    "09.3 the distribution at a temperature", ("logits", "temperature"), _temperature_cases,
     temperature_answer,
     mistakes=[
         Mistake(lambda z, tau: softmax(z * tau), "the temperature multiplies the logits here; a high "
@@ -122,7 +122,7 @@ def _followed(text, h):
 
 
 check_add_k = Exercise(
-    "09.3 the add-k estimate of P(c | h)", ("text", "context", "char", "V", "k"), _add_k_cases, add_k_answer,
+    "09.2 the add-k estimate of P(c | h)", ("text", "context", "char", "V", "k"), _add_k_cases, add_k_answer,
     mistakes=[
         Mistake(lambda t, h, c, V, k: _count(t, h + c) / _followed(t, h), "there is no smoothing: that is the "
                 "plain relative frequency, which gives 0 to anything unseen"),
