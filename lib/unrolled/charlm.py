@@ -141,10 +141,8 @@ def read(kind, params, ids):
     ids = np.asarray(ids)
     if ids.ndim != 1 or ids.size < 1:
         raise ValueError(f"ids: expected a non-empty 1-D sequence of characters, got shape {ids.shape}")
-    state = cells.zero_state(kind, 1, hidden_size(params), params["W_yh"].dtype)
-    for i in ids:
-        state, z = _step(kind, params, int(i), state)
-    return state, z[0]
+    logits, cache = forward(kind, params, ids[:, None])         # the whole prefix in one unrolled pass
+    return sequence.last_state(cache["cell"]), logits[-1, 0]
 
 
 def sample(kind, params, prefix_ids, n: int, rng: np.random.Generator, temperature: float = 1.0) -> np.ndarray:
