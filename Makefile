@@ -91,6 +91,7 @@ bench: $(DEV_STAMP)
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) benchmarks/run.py
 	$(PY) benchmarks/explorers.py
 	$(PY) benchmarks/truncated_bptt.py
+	$(PY) benchmarks/char_lm.py
 
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check lib tests tools benchmarks

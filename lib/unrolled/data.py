@@ -347,3 +347,151 @@ def adding_batches(T: int, B: int, variant: str = "hochreiter"):
         return adding_problem(T, B, variant, rng)
 
     return draw
+
+
+# --------------------------------------------------------------------- a real text corpus (notebook 09)
+
+#: typographic characters of the documentation and their plain-ASCII spelling
+_ASCII = {"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'", "\u2014": "-", "\u2013": "-",
+          "\u2026": "...", "\u00a0": " ", "\t": " "}
+
+
+def clean_text(text: str) -> str:
+    """Plain prose from reStructuredText-like documentation.
+
+    Lines indented by a space or more (code examples, grammar rules) and lines
+    made only of punctuation (heading underlines such as ``*****``) are dropped;
+    typographic quotes and dashes become their ASCII spelling, any other
+    character outside printable ASCII is dropped; runs of blank lines become one.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text: expected a str, got {type(text).__name__}")
+    for fancy, plain in _ASCII.items():
+        text = text.replace(fancy, plain)
+    kept = []
+    for line in text.split("\n"):
+        line = line.rstrip()
+        if line[:1].isspace() or (line and not any(ch.isalnum() for ch in line)):
+            continue
+        line = "".join(ch for ch in line if " " <= ch <= "~")
+        if line or (kept and kept[-1]):
+            kept.append(line)
+    return "\n".join(kept).strip("\n") + "\n"
+
+
+def python_docs_text() -> str:
+    """The offline default corpus: the English prose of Python's own documentation, cleaned.
+
+    ``pydoc_data.topics`` ships with every Python (the text ``help()`` shows for
+    statements, operators and special methods); its topics are joined in
+    alphabetical order and passed through :func:`clean_text`. Its exact size
+    depends on the Python version.
+    """
+    from pydoc_data.topics import topics
+    return clean_text("\n\n".join(topics[k] for k in sorted(topics)))
+
+
+def read_text(path=None) -> str:
+    """The corpus: the text file at ``path`` (UTF-8, cleaned as above), or :func:`python_docs_text` if None."""
+    if path is None:
+        return python_docs_text()
+    from pathlib import Path
+    p = Path(path)
+    if not p.is_file():
+        raise ValueError(f"path: expected an existing text file, got {str(path)!r}")
+    text = clean_text(p.read_text(encoding="utf-8", errors="replace"))
+    if len(text) < 1000:
+        raise ValueError(f"path: expected a text of at least 1000 characters after cleaning, got {len(text)}")
+    return text
+
+
+def split_text(text: str, fraction_held_out: float = 0.1) -> tuple[str, str]:
+    """(train, held_out): the last ``fraction_held_out`` of the text, cut at a line break, is held out.
+
+    Contiguous, not shuffled: the held-out text is a stretch the model never read,
+    as new text would be.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text: expected a str, got {type(text).__name__}")
+    if not 0 < fraction_held_out < 1:
+        raise ValueError(f"fraction_held_out: expected a number in (0, 1), got {fraction_held_out!r}")
+    cut = int(len(text) * (1 - fraction_held_out))
+    newline = text.rfind("\n", 0, cut)
+    cut = newline + 1 if newline > 0 else cut
+    if cut <= 0 or cut >= len(text):
+        raise ValueError(f"text: expected a text long enough to split, got {len(text)} characters")
+    return text[:cut], text[cut:]
+
+
+class CharVocabulary:
+    """Characters <-> indices, sorted by code point: ``encode(str) -> (n,) ints``, ``decode(ids) -> str``."""
+
+    def __init__(self, text: str):
+        if not isinstance(text, str) or not text:
+            raise TypeError("text: expected a non-empty str")
+        self.chars = tuple(sorted(set(text)))
+        self.index = {c: i for i, c in enumerate(self.chars)}
+
+    def __len__(self) -> int:
+        return len(self.chars)
+
+    def unknown(self, text: str) -> list[str]:
+        """The characters of ``text`` that are not in the vocabulary (sorted, each once)."""
+        return sorted(set(text) - set(self.index))
+
+    def encode(self, text: str) -> np.ndarray:
+        missing = self.unknown(text)
+        if missing:
+            raise ValueError(f"text: expected characters of the vocabulary, got unknown {missing}")
+        return np.array([self.index[c] for c in text], dtype=np.int64)
+
+    def decode(self, ids) -> str:
+        ids = np.asarray(ids, dtype=int).ravel()
+        if ids.size and (ids.min() < 0 or ids.max() >= len(self)):
+            raise ValueError(f"ids: expected indices in [0, {len(self)}), got {ids.min()} to {ids.max()}")
+        return "".join(self.chars[i] for i in ids)
+
+
+def streams(ids, B: int) -> np.ndarray:
+    """Cut one long sequence into B parallel streams, time-major (L, B): column b is the b-th stretch.
+
+    The first ``L = len(ids) // B`` characters are stream 0, the next L stream 1,
+    and so on (the remainder is dropped). Walking down the rows in chunks, each
+    column stays one continuous text, so a state carried from chunk to chunk
+    has read what comes before (notebook 03's truncated BPTT with the state carried).
+    """
+    B = _checks.positive_int("B", B)
+    ids = np.asarray(ids)
+    if ids.ndim != 1 or ids.dtype.kind not in "iu":
+        raise ValueError(f"ids: expected a 1-D array of indices, got {ids.dtype} {ids.shape}")
+    L = len(ids) // B
+    if L < 2:
+        raise ValueError(f"B: expected at most {len(ids) // 2} streams for {len(ids)} characters, got {B}")
+    return ids[:L * B].reshape(B, L).T.copy()
+
+
+def markov_source(V: int, order: int, rng: np.random.Generator, concentration: float = 0.3) -> np.ndarray:
+    """A random Markov chain over V symbols that remembers ``order`` symbols: P (V,)*order + (V,).
+
+    ``P[a, b, :]`` (order 2) is the distribution of the next symbol after ``a b``, each row
+    drawn from a Dirichlet(concentration): small values give peaked, predictable rows.
+    """
+    V, order = _checks.positive_int("V", V), _checks.positive_int("order", order)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng: expected np.random.Generator, got {type(rng).__name__}")
+    concentration = _checks.positive_number("concentration", concentration)
+    return rng.dirichlet(np.full(V, concentration), size=(V,) * order)
+
+
+def markov_sample(P, n: int, rng: np.random.Generator) -> np.ndarray:
+    """n symbols (n,) from the chain ``P`` of :func:`markov_source`, the first ``order`` uniform."""
+    P = _checks.array("P", P)
+    n = _checks.positive_int("n", n)
+    order, V = P.ndim - 1, P.shape[-1]
+    out = np.empty(n, dtype=np.int64)
+    out[:order] = rng.integers(0, V, min(order, n))
+    cum = np.cumsum(P, axis=-1)
+    u = rng.random(n)
+    for t in range(order, n):
+        out[t] = min(int(np.searchsorted(cum[tuple(out[t - order:t])], u[t], side="right")), V - 1)
+    return out

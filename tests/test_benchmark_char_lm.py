@@ -1,0 +1,27 @@
+"""benchmarks/char_lm.py runs (tiny sizes); its timings are measured by make bench, never asserted."""
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def load():
+    sys.path.insert(0, str(BENCH))
+    spec = importlib.util.spec_from_file_location("bench_char_lm", BENCH / "char_lm.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_both_loops_train_and_the_table_has_a_row_per_case():
+    bench = load()
+    ids = np.random.default_rng(0).integers(0, 7, 3000)
+    assert bench.min_char_rnn(ids, 7, 3) == 3 * bench.T
+    assert bench.library(ids, 7, 2, 4) == 2 * 4 * bench.T
+    rows = bench.measure(rounds=1, chars=400, text="the cat sat on the mat. " * 300)
+    table = bench.markdown(rows)
+    assert len(rows) == 2 + len(bench.BATCHES) and table.count("\n| ") == 1 + len(rows)
+    assert rows[0]["speedup"] == 1.0
