@@ -11,7 +11,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 PORT   ?= 8888
 REPORT := build/test-report
 
-.PHONY: lab test test-unit test-notebooks test-notebooks-other-blas test-browser notebooks figures student html slides bench constraints lint clean help
+.PHONY: lab test test-unit test-student test-notebooks test-notebooks-other-blas test-browser notebooks figures student html slides bench constraints lint clean help
 
 help:
 	@echo "make lab         install (first time) and open the course in JupyterLab (PORT=8888 by default)"
@@ -45,11 +45,16 @@ lab: $(LAB_STAMP)
 # fresh clone within 20 minutes; the notebook series within 5 minutes under nbval.
 # Every stage writes $(REPORT)/<stage>.xml; tools/test_report.py closes the run
 # with where the time went (per stage, per notebook, the slowest tests).
-test: lint test-unit test-notebooks test-notebooks-other-blas test-browser
+test: lint test-unit test-student test-notebooks test-notebooks-other-blas test-browser
 	@$(PY) tools/test_report.py $(REPORT)
 
 test-unit: $(DEV_STAMP)
-	$(PY) -m pytest tests --ignore=tests/browser -q --junitxml=$(REPORT)/unit.xml
+	$(PY) -m pytest tests --ignore=tests/browser -m "not series" -q --junitxml=$(REPORT)/unit.xml
+
+# Every student copy (make student) run top to bottom before any exercise is
+# attempted: a series run of its own, so it has its own stage and budget.
+test-student: $(DEV_STAMP)
+	$(PY) -m pytest tests/test_student.py -m series -q --junitxml=$(REPORT)/student.xml
 
 # Every notebook, executed in a fresh kernel, every stored text output compared;
 # the plugin adds a per-notebook runtime report against the budgets.

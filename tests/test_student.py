@@ -72,7 +72,8 @@ def test_bad_input_is_reported_not_crashed_on(tmp_path, content):
 COURSE = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
-@pytest.mark.parametrize("path", COURSE, ids=[p.stem for p in COURSE])
+@pytest.mark.series
+@pytest.mark.parametrize("path", COURSE, ids=[p.name for p in COURSE])
 def test_student_copy_runs_top_to_bottom_before_any_exercise_is_attempted(tmp_path, path):
     """A student who runs the whole copy first gets no error: every checker says 'not attempted'."""
     import nbformat

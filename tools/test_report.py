@@ -28,6 +28,7 @@ TOTAL_BUDGET = 1200.0
 # (file stem, what it is, budget in seconds)
 STAGES = (
     ("unit", "library, tools and exercise tests", 120.0),
+    ("student", "student copies, top to bottom", 300.0),
     ("notebooks", "notebooks under nbval (+ budget plugin)", 300.0),
     ("notebooks-other-blas", "notebooks, stock nbval, other BLAS", 300.0),
     ("browser", "notebooks in JupyterLab (browser)", 300.0),
@@ -80,7 +81,7 @@ def report(folder: Path, slowest: int = 8) -> tuple[list[str], list[str]]:
                  f"{INSTALL_ALLOWANCE / 60:.0f} for installing){flag}")
     if per_notebook:
         stems = [s for s, _, _ in STAGES if s != "unit"]
-        short = {"notebooks": "nbval", "notebooks-other-blas": "other BLAS", "browser": "browser"}
+        short = {"student": "student", "notebooks": "nbval", "notebooks-other-blas": "other BLAS", "browser": "browser"}
         lines.append("")
         lines.append(f"{'per notebook (s)':42s} " + " ".join(f"{short.get(s, s):>11s}" for s in stems))
         for name in sorted(per_notebook):
