@@ -182,3 +182,12 @@ def test_the_full_sweep_path_of_notebook_07_runs_on_a_tiny_configuration():
     for kind, T, seed in runs:
         out = compute(T=T, model=kind, seed=seed)
         assert "message" not in out and f"T = {T}" in out["readout"] and len(out["pred"]) == 8
+
+
+def test_compact_thins_the_training_curves_as_documented():
+    # every (n // 200)-th step: 700 updates keep 234 points, the number the stored sweep holds
+    result = {"loss": list(np.linspace(1, 2, 700)), "grad_norm": [1.0] * 700, "final": {"mse": 1.0},
+              "curves": {"relative": [1.0]}, "pred": [0.5], "target": [0.5], "seconds": 1.0, "cpu_seconds": 1.0}
+    out = memory.compact(result)
+    assert len(out["loss"]) == len(out["train_steps"]) == 234 and out["train_steps"][:3] == [1, 4, 7]
+    assert len(memory.load_sweep()["runs"][0]["loss"]) == 234
