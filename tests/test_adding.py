@@ -155,3 +155,39 @@ def test_the_stored_sweep_is_complete_and_matches_the_defaults():
     assert all(r["steps"] == memory.DEFAULTS["steps"] and r["n_hidden"] == memory.DEFAULTS["n_hidden"]
                and r["variant"] == memory.DEFAULTS["variant"] for r in sweep["runs"])
     assert sweep["commands"] and all(c.startswith("python tools/adding_sweep.py") for c in sweep["commands"])
+
+
+def test_the_full_sweep_path_of_notebook_07_runs_on_a_tiny_configuration():
+    """What ``FULL_SWEEP = True`` does in notebook 07 (train every model at every gap and seed,
+    compact the runs, tabulate them, read off the longest gap solved, explore them), with
+    tiny gaps and 3 updates instead of the full sweep's 9 CPU-minutes."""
+    import json
+
+    from unrolled.exercises import nb07
+    from unrolled.explorers import adding_runs
+
+    Ts, seeds = (3, 4), (0, 1)
+    runs = {(kind, T, seed): memory.run(kind, T, seed, steps=3, n_test=8, progress=False)
+            for T in Ts for seed in seeds for kind in memory.KINDS}
+    sweep_runs = [memory.compact(r) for r in runs.values()]
+    sweep_runs = json.loads(json.dumps(sweep_runs))           # storable as the sweep file is
+    stored_keys = set(memory.load_sweep()["runs"][0])
+    assert set(sweep_runs[0]) == stored_keys                  # the same record as the stored sweep's
+    kinds, T_arr, relative = memory.sweep_table(sweep_runs)
+    assert kinds == list(memory.KINDS) and T_arr.tolist() == list(Ts)
+    assert relative.shape == (4, 2, 2) and np.all(np.isfinite(relative)) and np.all(relative > 0)
+    longest = nb07.longest_solved(relative, T_arr)
+    assert longest.shape == (4,) and set(longest.tolist()) <= {0, 3, 4}
+    compute = adding_runs.make_compute(sweep_runs)
+    for kind, T, seed in runs:
+        out = compute(T=T, model=kind, seed=seed)
+        assert "message" not in out and f"T = {T}" in out["readout"] and len(out["pred"]) == 8
+
+
+def test_compact_thins_the_training_curves_as_documented():
+    # every (n // 200)-th step: 700 updates keep 234 points, the number the stored sweep holds
+    result = {"loss": list(np.linspace(1, 2, 700)), "grad_norm": [1.0] * 700, "final": {"mse": 1.0},
+              "curves": {"relative": [1.0]}, "pred": [0.5], "target": [0.5], "seconds": 1.0, "cpu_seconds": 1.0}
+    out = memory.compact(result)
+    assert len(out["loss"]) == len(out["train_steps"]) == 234 and out["train_steps"][:3] == [1, 4, 7]
+    assert len(memory.load_sweep()["runs"][0]["loss"]) == 234

@@ -57,3 +57,13 @@ def test_longest_solved_mistakes_are_named():
     assert "best seed" in v.message
     v = nb07.check_longest_solved(lambda r, Ts: nb07.longest_solved(r, Ts, threshold=1.0))
     assert "threshold" in v.message
+
+
+def test_the_sequence_cases_are_valid_adding_problems():
+    # two distinct markers, the first before the second; Hochreiter-Schmidhuber's within 10 and T/2
+    for seed in range(100):
+        for values, first, second, variant in nb07._seq_cases(seed):
+            T = len(values)
+            assert 1 <= first < second < T
+            if variant == "hochreiter":
+                assert first < 10 and second < T / 2

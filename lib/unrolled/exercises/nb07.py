@@ -28,7 +28,9 @@ def _seq_case(seed, T, variant):
     lo = -1.0 if variant == "hochreiter" else 0.0
     values = rng.uniform(lo, 1.0, T)
     if variant == "hochreiter":
-        first, second = int(rng.integers(1, 10)), int(rng.integers(T // 2 - 4, T // 2 - 1))
+        # the first marker among the first 10 steps, the second after it and before T/2 (never the same step)
+        first = int(rng.integers(1, min(10, T // 2 - 1)))      # from 1: "one step early" stays in range
+        second = int(rng.integers(first + 1, T // 2))
     else:
         first, second = sorted(int(i) for i in rng.choice(np.arange(1, T), 2, replace=False))
     return values, first, second, variant
