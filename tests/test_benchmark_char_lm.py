@@ -25,3 +25,15 @@ def test_both_loops_train_and_the_table_has_a_row_per_case():
     table = bench.markdown(rows)
     assert len(rows) == 2 + len(bench.BATCHES) and table.count("\n| ") == 1 + len(rows)
     assert rows[0]["speedup"] == 1.0
+
+
+def test_the_goal_line_judges_each_precision_on_its_own_rows():
+    bench = load()
+    rows = [{"case": "min-char-rnn loop (1 sequence)", "speedup": 1.0},
+            {"case": "unrolled.charlm.train, B = 32", "speedup": 5.2},
+            {"case": "unrolled.charlm.train, B = 32, float32", "speedup": 12.1}]
+    line = bench.goal(rows)
+    assert "float64 (the loop's precision): NOT met, best 5.2x" in line
+    assert "float32: met, best 12.1x" in line
+    rows[1]["speedup"] = 10.0
+    assert "float64 (the loop's precision): met, best 10.0x" in bench.goal(rows)

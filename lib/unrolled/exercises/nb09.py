@@ -58,6 +58,10 @@ check_bits_per_char = Exercise(
                 "the bits, or e to the nats), not the bits"),
         Mistake(lambda lp, y: float(np.mean(-lp.max(axis=1)) / LN2), "you used each row's most probable "
                 "character; the loss is about the character that really came"),
+        Mistake(lambda lp, y: float(-np.mean(lp) / LN2), "that averages every entry of logp, all V "
+                "characters of every row; the loss uses one entry per row, logp[t, targets[t]]"),
+        Mistake(lambda lp, y: float(np.mean(_nll(lp[:-1], y[1:])) / LN2), "the targets are shifted by one "
+                "against the rows: row t of logp already predicts targets[t], no shift needed"),
     ],
     forbidden=["np.log(2)", "math.log(2)", "/ LN2"],
     returns=" (return one number, the mean loss in bits)",
@@ -65,7 +69,7 @@ check_bits_per_char = Exercise(
 )
 
 
-# ----------------------------------------------------------------- 09.2 sampling with a temperature
+# ----------------------------------------------------------------- 09.3 sampling with a temperature
 
 def _temperature_cases(seed):
     rng = np.random.default_rng(seed)
@@ -90,6 +94,8 @@ check_temperature = Exercise(
                 "the softmax is missing: those are scaled logits, not probabilities"),
         Mistake(lambda z, tau: np.exp(np.asarray(z) / tau), "the normalisation is missing: the numbers do "
                 "not add up to 1"),
+        Mistake(lambda z, tau: softmax(z) ** (1 / tau), "p ** (1 / tau) is the right shape but no longer "
+                "adds up to 1: it needs normalising again"),
     ],
     forbidden=["z / tau", "logits / temperature", "/ temperature"],
     returns=" (return an array of probabilities, one per character)",
@@ -97,7 +103,7 @@ check_temperature = Exercise(
 )
 
 
-# ----------------------------------------------------------------- 09.3 the add-k estimate
+# ----------------------------------------------------------------- 09.2 the add-k estimate
 
 def _add_k_cases(seed):
     rng = np.random.default_rng(seed)
@@ -128,6 +134,8 @@ check_add_k = Exercise(
                 "plain relative frequency, which gives 0 to anything unseen"),
         Mistake(lambda t, h, c, V, k: (_count(t, h + c) + k) / (_followed(t, h) + k), "the denominator "
                 "has too little added: every one of the V characters received k, so the total grows by more"),
+        Mistake(lambda t, h, c, V, k: _count(t, h + c) / (_followed(t, h) + k * V), "k is added to the "
+                "denominator only: every character's count, C(h c) included, receives k in the numerator too"),
         Mistake(lambda t, h, c, V, k: (_count(t, h + c) + k) / (_followed(t, h) + V), "the denominator adds "
                 "one per character of the vocabulary, but each character received k, not 1"),
         Mistake(lambda t, h, c, V, k: (t.count(h + c) + k) / (_followed(t, h) + k * V), "C(h c) is too small: "
