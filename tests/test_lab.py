@@ -44,6 +44,16 @@ def watch_for_the_address(proc, log_path, base, token, timeout):
     raise TimeoutError(f"make lab printed no address within {timeout} s")
 
 
+
+def stop(proc: subprocess.Popen) -> None:
+    """End the JupyterLab started by a test: politely, then for sure."""
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
 def start_lab(tmp_path, port, token):
     env = jupyter_env(tmp_path)
     env["UNROLLED_TOKEN"] = token
@@ -68,12 +78,7 @@ def lab(tmp_path_factory):
     except (RuntimeError, TimeoutError) as e:
         pytest.fail(f"{e}\n{log_path.read_text(errors='replace')[-3000:]}")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop(proc)
 
 
 def test_lab_needs_the_token(lab):
@@ -140,12 +145,7 @@ def test_a_taken_port_is_skipped_and_the_address_printed_answers(tmp_path):
             used = int(re.search(r"Unrolled: open http://127\.0\.0\.1:(\d+)/", out).group(1))
             answer = status(f"http://127.0.0.1:{used}/api/status", {"Authorization": f"token {token}"})
         finally:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+            stop(proc)
     assert used != port and answer == 200
     assert f"port {port} is in use (another JupyterLab?); using port {used}" in out
     assert "make lab PORT=" in out
