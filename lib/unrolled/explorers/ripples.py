@@ -24,6 +24,11 @@ FIRST, SECOND = 5, 15
 W_RANGE = (-1.0, 1.2)
 
 
+
+def _share(x: float) -> str:
+    """A share for the readout: two digits, or a bound once it is below a millionth."""
+    return f"{x:.2g}" if x == 0 or x >= 1e-6 else "less than 1e-6"
+
 def compute(w: float = 0.8, second_drop: bool = True) -> dict:
     """The state and each drop's ripple for one weight. Pure.
 
@@ -59,7 +64,7 @@ def compute(w: float = 0.8, second_drop: bool = True) -> dict:
         half_life = None
         memory = "ripples never fade" if abs(w) == 1 else "ripples grow: the state explodes"
     readout = (f"w = {w:.2f}: {memory}; {T - FIRST} steps after the first drop, "
-               f"|w|^{T - FIRST} = {abs(left):.2g} of it is left in the state")
+               f"|w|^{T - FIRST} = {_share(abs(left))} of it is left in the state")
     return {"t": t, "h": h, "ripples": ripples, "drops": drops, "w": w, "left": left,
             "half_life": half_life, "readout": readout}
 
