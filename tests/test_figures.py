@@ -1,4 +1,6 @@
 """figures/: regenerated from the library, byte for byte; the diagram function behind it."""
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -238,3 +240,39 @@ def test_gradient_figure_titles_state_what_the_curves_show(lag_curves):
 def test_gradient_against_lag_refuses_curves_of_the_wrong_length():
     with pytest.raises(ValueError, match=r"curves\['rnn'\]: expected"):
         plots.gradient_against_lag(Figure().add_subplot(), np.arange(5), {"rnn": np.zeros((2, 4))})
+
+
+# --------------------------------------------------------------------------
+# Every figure is used, and every use points at a figure that exists
+# --------------------------------------------------------------------------
+
+ROOT = COMMITTED.parent
+IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)]+\.png)\)")
+
+
+def _notebook_images():
+    """(notebook, alt text, target) for every image in a markdown cell of a notebook."""
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] == "markdown":
+                source = "".join(cell["source"])
+                for alt, target in IMAGE.findall(source):
+                    yield path.name, alt, target
+
+
+def test_notebook_images_point_at_committed_figures_with_a_description():
+    images = list(_notebook_images())
+    for notebook, alt, target in images:
+        if "figures/" in target:
+            assert target.startswith("../figures/"), (notebook, target)        # relative, as the export expects
+            assert (ROOT / "notebooks" / target).resolve().is_file(), (notebook, target)
+            assert len(alt.split()) >= 8, (notebook, alt)                         # says what the picture shows
+
+
+def test_every_figure_is_used_by_the_readme_or_a_notebook():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = {Path(target).name for _, _, target in _notebook_images()}
+    shown |= {Path(target).name for _, target in IMAGE.findall(readme)}
+    for name in figures.FIGURES:
+        assert name in shown, f"{name} is drawn but shown nowhere"
+        assert f"(figures/{name})" in readme, f"{name} is missing from the README's list of figures"
