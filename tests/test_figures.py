@@ -156,6 +156,17 @@ def test_trellis_figure_prints_every_message_and_draws_every_edge():
     assert np.all(m["share"].max(axis=1) > 0.5)
 
 
+def test_trellis_shades_the_largest_message_of_each_step():
+    from matplotlib.colors import to_hex
+
+    m = figures.forward_messages()
+    ax = figures.hmm_trellis().axes[0]
+    T, N = m["h"].shape
+    dark = np.array([to_hex(p.get_facecolor()) != plots._STATE for p in ax.patches]).reshape(T, N)
+    assert np.array_equal(dark, m["h"] == m["h"].max(axis=1, keepdims=True))
+    assert [m["tags"][j] for j in np.argmax(m["h"], axis=1)] == ["Noun", "Verb", "Det", "Noun"]  # as 02 says
+
+
 def test_sci_prints_three_significant_digits():
     assert plots._sci(0.16333) == r"$1.63 \times 10^{-1}$"
     assert plots._sci(1.0e-4) == r"$1.00 \times 10^{-4}$"
