@@ -33,6 +33,8 @@ def test_command_line_writes_into_the_folder_given(tmp_path):
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert (out / "unrolled_rnn.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for name in figures.FIGURES:                  # a fresh process draws the same bytes as the committed ones
+        assert (out / name).read_bytes() == (COMMITTED / name).read_bytes(), name
 
 
 def test_generating_leaves_the_global_style_alone(tmp_path):
