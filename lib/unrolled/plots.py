@@ -5,6 +5,7 @@ first cell; figures and explorers call it too). ``COLORS`` names the colours
 used for recurring meanings, so a vanilla RNN is the same colour everywhere.
 """
 import matplotlib as mpl
+import numpy as np
 
 COLORS = {
     "rnn": "#1f77b4",
@@ -472,8 +473,6 @@ def forward_trellis(ax, words, tags, h, share):
     in the node it enters (``share[t - 1, i, j]``, summing to 1 over ``i``), drawn as its width.
     Returns ``ax``.
     """
-    import numpy as np
-
     words, tags = list(words), list(tags)
     h, share = np.asarray(h, dtype=float), np.asarray(share, dtype=float)
     T, N = len(words), len(tags)
@@ -512,8 +511,6 @@ def gradient_against_lag(ax, lags, curves, title=None):
     $\log_{10}\lVert\cdot\rVert$ over ``S`` seeds; the line is the median, the band the range.
     Returns ``ax``.
     """
-    import numpy as np
-
     names = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
     for kind, values in curves.items():
         values = np.asarray(values, dtype=float)
