@@ -1,4 +1,6 @@
 """`make student`: solution and answer cells removed, everything else kept exactly."""
+import base64
+import importlib.util
 import json
 import re
 import subprocess
@@ -9,6 +11,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOL = ROOT / "tools" / "student.py"
+
+
+def load_tool():
+    spec = importlib.util.spec_from_file_location("student_tool", TOOL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def cell(kind, source, tags=(), **extra):
@@ -88,3 +97,33 @@ def test_student_copy_runs_top_to_bottom_before_any_exercise_is_attempted(tmp_pa
     verdicts = re.findall(r"^\[[^\]]+\] (not attempted|correct|wrong)", printed, flags=re.M)
     assert verdicts.count("not attempted") >= min(n_stubs, 1)
     assert "correct" not in verdicts                      # no checker passes a stub
+
+
+def test_a_figure_travels_inside_the_copy_as_an_attachment(tmp_path):
+    root = tmp_path / "course"
+    (root / "notebooks").mkdir(parents=True)
+    (root / "figures").mkdir()
+    png = b"\x89PNG\r\n\x1a\nfake"
+    (root / "figures" / "cell.png").write_bytes(png)
+    md = cell("markdown", "See ![one LSTM step](../figures/cell.png) and [a link](https://example.org).")
+    (root / "notebooks" / "05_z.ipynb").write_text(json.dumps(notebook(md, cell("code", "x = 1"))))
+
+    assert run(root / "notebooks", tmp_path / "out").returncode == 0
+    out = json.loads((tmp_path / "out" / "05_z.ipynb").read_text())["cells"][0]
+    assert out["source"] == "See ![one LSTM step](attachment:cell.png) and [a link](https://example.org)."
+    assert base64.b64decode(out["attachments"]["cell.png"]["image/png"]) == png
+
+    (root / "figures" / "cell.png").unlink()
+    result = run(root / "notebooks", tmp_path / "out2")
+    assert result.returncode == 2 and "../figures/cell.png" in result.stderr
+
+
+def test_every_course_figure_link_becomes_an_attachment(tmp_path):
+    student = load_tool()
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = json.loads(path.read_text())
+        links = sum(len(student.FIGURE.findall("".join(c["source"])))
+                    for c in nb["cells"] if c["cell_type"] == "markdown")
+        copy, _ = student.strip(nb)
+        assert student.attach_figures(copy, ROOT / "figures") == links
+        assert "../figures/" not in json.dumps(copy)

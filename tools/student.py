@@ -5,17 +5,23 @@
 A ``solution`` cell holds an exercise's solution; an ``answer`` cell, placed
 after its exercise, shows the library function that answers it. Everything else
 is kept as it is: the exercise stubs, the checker calls and their stored
-outputs, every other cell, the notebook's metadata. Only the standard library
-is used, so this runs in any Python.
+outputs, every other cell, the notebook's metadata, with one change that makes
+a copy stand on its own: a figure the course keeps in ``figures/`` (markdown
+``![...](../figures/NAME.png)``) travels inside the copy as a cell attachment,
+so the copy shows it wherever it is put. Only the standard library is used, so
+this runs in any Python.
 """
 from __future__ import annotations
 
 import argparse
+import base64
 import json
+import re
 import sys
 from pathlib import Path
 
 TAGS = ("solution", "answer")
+FIGURE = re.compile(r"\]\(\.\./figures/([A-Za-z0-9_.-]+\.png)\)")
 
 
 def is_solution(cell: dict) -> bool:
@@ -32,6 +38,28 @@ def strip(notebook: dict) -> tuple[dict, int]:
     return {**notebook, "cells": kept}, len(cells) - len(kept)
 
 
+def attach_figures(notebook: dict, figures: Path) -> int:
+    """Turn each ``](../figures/NAME.png)`` of a markdown cell into a cell attachment (in place).
+
+    Returns how many links were changed; a link to a file missing from ``figures`` is an error.
+    """
+    changed = 0
+    for cell in notebook["cells"]:
+        if cell.get("cell_type") != "markdown":
+            continue
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        names = FIGURE.findall(source)
+        for name in names:
+            path = Path(figures) / name
+            if not path.is_file():
+                raise FileNotFoundError(f"figures: a markdown cell shows ../figures/{name}, which is not in {figures}")
+            cell.setdefault("attachments", {})[name] = {"image/png": base64.b64encode(path.read_bytes()).decode()}
+        if names:
+            cell["source"] = FIGURE.sub(lambda m: f"](attachment:{m.group(1)})", source)
+            changed += len(names)
+    return changed
+
+
 def write_student_copies(source: Path, outdir: Path) -> list[tuple[Path, int]]:
     """Strip every ``*.ipynb`` in ``source`` (a folder or one notebook) into ``outdir``."""
     source = Path(source)
@@ -43,6 +71,7 @@ def write_student_copies(source: Path, outdir: Path) -> list[tuple[Path, int]]:
     done = []
     for path in paths:
         copy, removed = strip(json.loads(path.read_text(encoding="utf-8")))
+        attach_figures(copy, path.resolve().parent.parent / "figures")
         target = outdir / path.name
         # the same layout as tools/execute_notebooks.py writes, so the two diff cleanly
         target.write_text(json.dumps(copy, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
