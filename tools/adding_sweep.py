@@ -4,8 +4,9 @@
 
 Two smaller files hold the runs notebook 07 adds to it, made by the same tool:
 
-    python tools/adding_sweep.py --Ts 100 --kinds lstm --seeds 0 1 2 --steps 1500 --out data/adding/lstm_longer.json
-    python tools/adding_sweep.py --Ts 50 --kinds lstm --seeds 1 2 --forget-bias 0 --out data/adding/lstm_forget_bias0.json
+  python tools/adding_sweep.py --Ts 100 --kinds lstm --seeds 0 1 2 --steps 1500 --out data/adding/lstm_longer.json
+  python tools/adding_sweep.py --Ts 50 --kinds lstm --seeds 1 2 --forget-bias 0 \
+      --out data/adding/lstm_forget_bias0.json
 
 Each finished run is appended to data/adding/sweep.json at once (so an interrupted sweep
 keeps what it finished), with the command that produced it; data/adding/sweep.csv is the
