@@ -146,6 +146,11 @@ def test_the_sweep_tool_writes_json_and_csv_resumes_and_merges(tmp_path):
     with open(a.with_suffix(".csv")) as f:
         rows = list(csv.DictReader(f))
     assert [int(r["seed"]) for r in rows] == [0, 1] and float(rows[0]["relative"]) > 0
+    c = tmp_path / "c.json"                      # --forget-bias reaches the LSTM and the stored settings
+    assert tool.main(["--Ts", "5", "--seeds", "0", "--kinds", "lstm", "--steps", "2", "--forget-bias", "0",
+                      "--out", str(c)]) == 0
+    fb0 = json.loads(c.read_text())
+    assert fb0["settings"]["forget_bias"] == 0.0 and fb0["runs"][0]["forget_bias"] == 0.0
 
 
 def test_the_stored_sweep_is_complete_and_matches_the_defaults():
