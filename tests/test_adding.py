@@ -146,6 +146,11 @@ def test_the_sweep_tool_writes_json_and_csv_resumes_and_merges(tmp_path):
     with open(a.with_suffix(".csv")) as f:
         rows = list(csv.DictReader(f))
     assert [int(r["seed"]) for r in rows] == [0, 1] and float(rows[0]["relative"]) > 0
+    c = tmp_path / "c.json"                      # --forget-bias reaches the LSTM and the stored settings
+    assert tool.main(["--Ts", "5", "--seeds", "0", "--kinds", "lstm", "--steps", "2", "--forget-bias", "0",
+                      "--out", str(c)]) == 0
+    fb0 = json.loads(c.read_text())
+    assert fb0["settings"]["forget_bias"] == 0.0 and fb0["runs"][0]["forget_bias"] == 0.0
 
 
 def test_the_stored_sweep_is_complete_and_matches_the_defaults():
@@ -191,3 +196,16 @@ def test_compact_thins_the_training_curves_as_documented():
     out = memory.compact(result)
     assert len(out["loss"]) == len(out["train_steps"]) == 234 and out["train_steps"][:3] == [1, 4, 7]
     assert len(memory.load_sweep()["runs"][0]["loss"]) == 234
+
+
+def test_the_two_extra_stored_files_hold_what_notebook_07_reads():
+    longer = memory.load_sweep(memory.LONGER_PATH)
+    assert sorted((r["kind"], r["T"], r["seed"], r["steps"]) for r in longer["runs"]) == \
+        [("lstm", 100, s, 1500) for s in (0, 1, 2)]
+    assert longer["settings"] == {**memory.DEFAULTS, "steps": 1500}
+    fb0 = memory.load_sweep(memory.FORGET_BIAS0_PATH)
+    assert sorted((r["kind"], r["T"], r["seed"], r["forget_bias"]) for r in fb0["runs"]) == \
+        [("lstm", 50, s, 0.0) for s in (1, 2)]
+    assert fb0["settings"] == {**memory.DEFAULTS, "forget_bias": 0.0}
+    for sweep in (longer, fb0):
+        assert len(sweep["commands"]) == 1 and sweep["commands"][0].startswith("python tools/adding_sweep.py")

@@ -67,3 +67,59 @@ def test_the_sequence_cases_are_valid_adding_problems():
             assert 1 <= first < second < T
             if variant == "hochreiter":
                 assert first < 10 and second < T / 2
+
+
+def test_more_sequence_slips_are_named():
+    def swapped(v, f, s, var):
+        return nb07._sequence(v, f, s, "pascanu" if var == "hochreiter" else "hochreiter")
+
+    assert "swapped" in nb07.check_adding_sequence(swapped).message
+    assert "not their mean" in nb07.check_adding_sequence(
+        lambda v, f, s, var: nb07._sequence(v, f, s, var, pascanu_scale=0.5)).message
+
+    def one_marker(v, f, s, var):
+        out = nb07.adding_sequence(v, f, s, var)
+        out["x"][s, 1] = 0.0
+        return out
+
+    assert "marks 1 step" in nb07.check_adding_sequence(one_marker).message
+
+    def value_as_marker(v, f, s, var):
+        out = nb07.adding_sequence(v, f, s, var)
+        out["x"][[f, s], 1] = v[[f, s]]
+        return out
+
+    assert "not the value itself" in nb07.check_adding_sequence(value_as_marker).message
+
+
+def test_baseline_slips_that_look_like_a_factor_of_two_on_one_case_are_named_for_what_they_are():
+    # (b - a) unsquared equals half the answer when b - a = 2 (the first case): it must not be called "a factor of 2"
+    v = nb07.check_baseline_mse(lambda a, b, c, k: 2 * k * k * (b - a) / 12)
+    assert "squared" in v.message and "factor of 2" not in v.message
+    v = nb07.check_baseline_mse(lambda a, b, c, k: k * k * (b - a) ** 2 / 6 * c)
+    assert v.status == "wrong" and "factor of 2" not in v.message
+    assert "half-width" in nb07.check_baseline_mse(lambda a, b, c, k: 2 * k * k * (b - a) ** 2 / 3).message
+    assert "predicting 0" in nb07.check_baseline_mse(
+        lambda a, b, c, k: 2 * k * k * (b - a) ** 2 / 12 + (c + k * (a + b)) ** 2).message
+    assert "negative" in nb07.check_baseline_mse(lambda a, b, c, k: -2 * k * k * (b - a) ** 2 / 12).message
+
+
+def test_longest_solved_tells_the_mean_from_every_seed_the_median_and_the_geometric_mean():
+    def by(reduce):
+        return lambda r, Ts: nb07.longest_solved(r, Ts, reduce=reduce)
+
+    assert "every seed" in nb07.check_longest_solved(by(np.max)).message
+    assert "median" in nb07.check_longest_solved(by(np.median)).message
+    geometric = nb07.check_longest_solved(lambda r, Ts: nb07.longest_solved(np.log(r), Ts, threshold=np.log(0.1)))
+    assert "geometric" in geometric.message
+    positions = nb07.check_longest_solved(lambda r, Ts: np.array(
+        [int(np.flatnonzero(row).max()) if row.any() else 0 for row in np.mean(r, axis=-1) < 0.1]))
+    assert "positions in Ts" in positions.message
+    minus_one = nb07.check_longest_solved(lambda r, Ts: np.where(
+        nb07.longest_solved(r, Ts) == 0, -1, nb07.longest_solved(r, Ts)))
+    assert "gets 0" in minus_one.message
+    # the planted table separates the readings
+    rel, Ts = nb07._planted(0)
+    assert nb07.longest_solved(rel, Ts).tolist() == [15, 0, 0]
+    assert nb07.longest_solved(rel, Ts, reduce=np.max).tolist() == [5, 0, 0]
+    assert nb07.longest_solved(rel, Ts, reduce=np.median).tolist() == [15, 5, 5]

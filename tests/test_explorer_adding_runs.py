@@ -47,3 +47,23 @@ def test_the_figure_draws_and_the_explorer_builds():
 def test_bad_runs_are_named():
     with pytest.raises(ValueError, match="runs"):
         adding_runs.make_compute([])
+
+
+def test_the_gradient_panel_shows_every_ratio_unclipped():
+    # a vanilla RNN at T = 200 reaches ratios near 1e-48: the axis must reach them, as the readout prints them
+    import matplotlib.pyplot as plt
+
+    compute = adding_runs.make_compute(RUNS)
+    for run in RUNS:
+        res = compute(T=run["T"], model=run["kind"], seed=run["seed"])
+        decades = adding_runs.ratio_decades(res["ratio"])
+        assert 10.0 ** -decades <= res["ratio"].min() and res["ratio"].max() < 1e3
+    worst = min(RUNS, key=lambda r: min(r["curves"]["ratio"]))
+    fig = plt.figure(figsize=(10, 3.4))
+    view = adding_runs.RunView()
+    view.build(fig)
+    view.update(compute(T=worst["T"], model=worst["kind"], seed=worst["seed"]))
+    lo, hi = view.a_grad.get_ylim()
+    assert lo <= min(worst["curves"]["ratio"]) and np.array_equal(view.l_grad.get_ydata(), np.asarray(
+        worst["curves"]["ratio"]))
+    plt.close(fig)

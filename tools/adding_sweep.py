@@ -2,6 +2,12 @@
 
     python tools/adding_sweep.py --Ts 10 50 100 200 --seeds 0 1 2 --steps 700
 
+Two smaller files hold the runs notebook 07 adds to it, made by the same tool:
+
+  python tools/adding_sweep.py --Ts 100 --kinds lstm --seeds 0 1 2 --steps 1500 --out data/adding/lstm_longer.json
+  python tools/adding_sweep.py --Ts 50 --kinds lstm --seeds 1 2 --forget-bias 0 \
+      --out data/adding/lstm_forget_bias0.json
+
 Each finished run is appended to data/adding/sweep.json at once (so an interrupted sweep
 keeps what it finished), with the command that produced it; data/adding/sweep.csv is the
 summary table (one row per run). Runs already in the file are skipped, so the same
@@ -43,6 +49,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--kinds", nargs="+", default=list(memory.KINDS))
     ap.add_argument("--steps", type=int, default=memory.DEFAULTS["steps"])
+    ap.add_argument("--forget-bias", type=float, default=memory.DEFAULTS["forget_bias"],
+                    help="the LSTM's forget-gate bias (the other models have none)")
     ap.add_argument("--out", default=str(ROOT / memory.SWEEP_PATH))
     ap.add_argument("--merge", nargs="*", default=[],
                     help="sweep files (of the same settings) whose runs are added to --out, then deleted")
@@ -53,7 +61,7 @@ def main(argv=None) -> int:
     command = "python tools/adding_sweep.py " + " ".join(shlex.quote(a) for a in given)
     sweep = json.loads(path.read_text()) if path.exists() else {"runs": []}
     sweep["commands"] = sweep.get("commands", []) + [command]
-    sweep["settings"] = {**memory.DEFAULTS, "steps": args.steps}
+    sweep["settings"] = {**memory.DEFAULTS, "steps": args.steps, "forget_bias": args.forget_bias}
     for other in map(Path, args.merge):
         more = json.loads(other.read_text())
         if more["settings"] != sweep.get("settings", more["settings"]):
@@ -71,7 +79,7 @@ def main(argv=None) -> int:
             for kind in args.kinds:
                 if (kind, T, seed) in done:
                     continue
-                result = memory.run(kind, T, seed, steps=args.steps, progress=False)
+                result = memory.run(kind, T, seed, steps=args.steps, forget_bias=args.forget_bias, progress=False)
                 sweep["runs"].append(memory.compact(result))
                 write(path, sweep)
                 print(f"{kind:5s} T={T:<4d} seed={seed} MSE/baseline={result['final']['relative']:.3g} "

@@ -249,9 +249,10 @@ def masked_token_batch(length: int, batch_size: int, n_symbols: int, gap: int, r
 # * "hochreiter" (Hochreiter & Schmidhuber 1997, experiment 4): values uniform in [-1, 1];
 #   the first marker among the first 10 steps, the second among the first T/2 - 1 steps;
 #   target 0.5 + (X1 + X2) / 4, in [0, 1]; a sequence counts as solved when the absolute
-#   error is below 0.04. (The paper also marks the first and last steps with -1 and sets X1
-#   to 0 when it falls on the first step; neither changes what has to be remembered, and
-#   both are left out here.)
+#   error is below 0.04. (The paper also draws each sequence's length between T and
+#   T + T/10, marks the first and last steps with -1 and sets X1 to 0 when it falls on the
+#   first step; none of these changes what has to be remembered, and all are left out here:
+#   every sequence has exactly T steps.)
 # * "pascanu" (Pascanu, Mikolov & Bengio 2013; Le, Jaitly & Hinton 2015): values uniform
 #   in [0, 1]; the two markers anywhere (two distinct steps); target X1 + X2.
 

@@ -182,6 +182,10 @@ def run(kind: str, T: int, seed: int, *, steps: int | None = None, n_hidden: int
 
 #: where the full sweep's results live, relative to the repository
 SWEEP_PATH = "data/adding/sweep.json"
+#: the LSTM at T = 100 trained for 1500 updates instead of 700 (seeds 0, 1, 2)
+LONGER_PATH = "data/adding/lstm_longer.json"
+#: the LSTM at T = 50 with forget-gate bias 0 instead of 1 (seeds 1, 2; the notebook runs seed 0)
+FORGET_BIAS0_PATH = "data/adding/lstm_forget_bias0.json"
 
 
 def _repo_root():
@@ -211,9 +215,12 @@ def compact(result: dict, digits: int = 4) -> dict:
 
 
 def load_sweep(path=None) -> dict:
-    """The stored sweep: ``{"command", "settings", "runs": [compact run dicts]}``."""
+    """A stored sweep: ``{"commands", "settings", "runs": [compact run dicts]}``.
+
+    ``path`` defaults to :data:`SWEEP_PATH`; a relative path is read from the repository's root.
+    """
     import json
-    path = _repo_root() / SWEEP_PATH if path is None else path
+    path = _repo_root() / (SWEEP_PATH if path is None else path)
     with open(path) as f:
         return json.load(f)
 

@@ -72,7 +72,17 @@ def _explain_seq(got, args, expected):
         return Wrong(f"x is right, y is not (variant {variant!r}): check the target's formula for this variant")
     if not np.allclose(got["x"][:, 0], values):
         return Wrong("channel 0 of x should carry the values of every step, unchanged")
+    markers = np.asarray(got["x"][:, 1])
+    marked = int(np.sum(markers != 0))
+    if marked != 2:
+        return Wrong(f"channel 1 of x marks {marked} step{'s' if marked != 1 else ''}: exactly two steps are marked")
+    if not np.all(np.isin(markers, (0.0, 1.0))):
+        return Wrong("channel 1 of x is a marker: 1 at a marked step and 0 elsewhere, not the value itself")
     return None
+
+
+def _other(variant):
+    return "pascanu" if variant == "hochreiter" else "hochreiter"
 
 
 check_adding_sequence = Exercise(
@@ -93,6 +103,10 @@ check_adding_sequence = Exercise(
                 "scaling belong to the other variant"),
         Mistake(lambda v, f, s, var: _sequence(v, f, s, "pascanu"),
                 "the Hochreiter-Schmidhuber target is not the plain sum: it is shifted and scaled into [0, 1]"),
+        Mistake(lambda v, f, s, var: _sequence(v, f, s, _other(var)),
+                "the two variants' targets are swapped: each formula belongs to the other variant"),
+        Mistake(lambda v, f, s, var: _sequence(v, f, s, var, pascanu_scale=0.5),
+                "the Pascanu target is the sum of the two marked values, not their mean"),
     ],
     forbidden=[],
     accept=_accept_seq,
@@ -118,9 +132,11 @@ def baseline_mse(a, b, c, k):
 
 
 def _explain_base(got, args, expected):
+    # A factor of 2 on every case is named by the mistakes above; on one case alone it is
+    # often a coincidence ((b - a) = 2 unsquared, a stray c = 1/2), so it is not guessed here.
     a, b, c, k = args
-    if np.isclose(got, expected * 2) or np.isclose(got, expected / 2):
-        return Wrong("off by a factor of 2: two independent values each contribute their variance once")
+    if np.ndim(got) == 0 and float(got) < 0:
+        return Wrong("a mean squared error cannot be negative")
     return Wrong(f"for a={a}, b={b}, c={c}, k={k}: the best constant is the target's mean, and its MSE "
                  "is the target's variance; build it from the variance of one uniform value")
 
@@ -140,6 +156,15 @@ check_baseline_mse = Exercise(
                 "the offset c does not change the error of the best constant: the constant absorbs it"),
         Mistake(lambda a, b, c, k: float(np.sqrt(2 * k * k * (b - a) ** 2 / 12)),
                 "that is a standard deviation: the MSE is a squared error"),
+        Mistake(lambda a, b, c, k: 2 * k * k * (b - a) / 12,
+                "the width b - a of the interval enters the variance squared: a value twice as spread out "
+                "has four times the variance"),
+        Mistake(lambda a, b, c, k: 2 * k * k * (b - a) ** 2 / 3,
+                "that is the variance of a uniform value on [-(b - a), b - a]: the half-width of [a, b] is "
+                "(b - a)/2"),
+        Mistake(lambda a, b, c, k: 2 * k * k * (b - a) ** 2 / 12 + (c + k * (a + b)) ** 2,
+                "that is the error of predicting 0 (the mean of the squared target): the best constant is the "
+                "target's mean, and its error is what is left around it"),
     ],
     forbidden=["/ 12", "/12"],
     explain=_explain_base,
@@ -170,8 +195,41 @@ def _table(seed, n_kinds, Ts, n_seeds):
     return rel, Ts
 
 
+def _planted(seed):
+    """A small table whose every model tells two readings of "solves" apart.
+
+    Model 0: at the middle gap one seed failed (0.4) while the mean stays below 0.1
+    (requiring every seed below 0.1 is the wrong test: the mean says solved). Model 1: at
+    the shortest gap the median and the geometric mean are below 0.1, the mean is not.
+    Model 2: there the median is below 0.1, the geometric mean and the mean are not. By
+    the mean, models 1 and 2 solve nothing.
+    """
+    rng = np.random.default_rng(900 + seed)
+    Ts = np.array([5, 15, 30])
+    rel = rng.uniform(0.8, 1.2, (3, 3, 5))
+    rel[0, :2] = rng.uniform(0.003, 0.02, (2, 5))
+    rel[0, 1, 2] = 0.4                                   # mean about 0.09, max 0.4
+    rel[1, 0] = [0.003, 0.004, 0.005, 0.6, 0.7]          # mean 0.26, median 0.005, geometric 0.03
+    rel[2, 0] = [0.05, 0.08, 0.09, 0.9, 0.95]            # mean 0.41, median 0.09, geometric 0.2
+    return rel, Ts
+
+
 def _longest_cases(seed):
-    return [_table(700 + seed, 2, (10, 20, 40), 3), _table(800 + seed, 4, (10, 25, 50, 100, 200), 4)]
+    return [_table(700 + seed, 2, (10, 20, 40), 3), _table(800 + seed, 4, (10, 25, 50, 100, 200), 4),
+            _planted(seed)]
+
+
+def _explain_longest(got, args, expected):
+    relative, Ts = args
+    got = np.asarray(got)
+    if got.shape == expected.shape:
+        zero = expected == 0
+        if np.any(zero) and np.array_equal(got[~zero], expected[~zero]):
+            return Wrong("right where a gap is solved; a model that solves no gap gets 0")
+        index = np.arange(len(Ts))
+        if np.all(np.isin(got[~zero], index)) and not np.all(np.isin(got[~zero], Ts)):
+            return Wrong("those look like positions in Ts: return the gap T itself")
+    return None
 
 
 def longest_solved(relative, Ts, threshold=THRESHOLD, reduce=np.mean):
@@ -192,6 +250,15 @@ check_longest_solved = Exercise(
                 "you take the best seed: a model solves T when the mean over seeds is below the threshold"),
         Mistake(lambda r, Ts: longest_solved(r, Ts, reduce=np.median),
                 "you take the median over seeds: use the mean, so that one failed seed counts"),
+        Mistake(lambda r, Ts: longest_solved(r, Ts, reduce=np.max),
+                "you require every seed below the threshold: a model solves T when the mean over seeds is "
+                "below it, one failed seed among good ones need not undo that"),
+        Mistake(lambda r, Ts: longest_solved(np.log(r), Ts, threshold=np.log(THRESHOLD)),
+                "you average on a log scale (a geometric mean): use the plain mean over seeds, in which one "
+                "failed seed weighs as much as its error"),
+        Mistake(lambda r, Ts: np.array([int(np.flatnonzero(row).max()) if row.any() else 0
+                                         for row in np.mean(r, axis=-1) < THRESHOLD]),
+                "those are positions in Ts: return the gap T itself"),
         Mistake(lambda r, Ts: longest_solved(r, Ts, threshold=1.0),
                 "that threshold is 'below the baseline' (ratio 1): solved means 10 times below (ratio < 0.1)"),
         Mistake(lambda r, Ts: np.array([Ts[(np.mean(row, axis=-1) < THRESHOLD)].min()
@@ -202,5 +269,6 @@ check_longest_solved = Exercise(
                 "no solved gap should read as 0, not as the longest gap of the table (index -1 wraps around)"),
     ],
     forbidden=[],
+    explain=_explain_longest,
     returns=" (return an array of ints, one longest T per model, 0 where none is solved)",
 )
