@@ -209,3 +209,15 @@ def test_the_two_extra_stored_files_hold_what_notebook_07_reads():
     assert fb0["settings"] == {**memory.DEFAULTS, "forget_bias": 0.0}
     for sweep in (longer, fb0):
         assert len(sweep["commands"]) == 1 and sweep["commands"][0].startswith("python tools/adding_sweep.py")
+
+
+@pytest.mark.parametrize("variant", data.ADDING_VARIANTS)
+def test_targets_in_chunks_are_the_draws_of_consecutive_batches(variant):
+    rng = np.random.default_rng(5)
+    expected = np.concatenate([data.adding_problem(24, size, variant, rng)[1][:, 0] for size in (4, 4, 2)])
+    got = data.adding_targets(24, 10, variant, np.random.default_rng(5), chunk=4)
+    assert got.shape == (10,) and np.array_equal(got, expected)
+    with pytest.raises(ValueError, match="n: expected a positive integer"):
+        data.adding_targets(24, 0, variant, np.random.default_rng(5))
+    with pytest.raises(ValueError, match="chunk: expected a positive integer"):
+        data.adding_targets(24, 5, variant, np.random.default_rng(5), chunk=0)

@@ -313,6 +313,24 @@ def adding_problem(T: int, B: int, variant: str = "hochreiter", rng: np.random.G
     return x, y[:, None], pos
 
 
+def adding_targets(T: int, n: int, variant: str = "hochreiter", rng: np.random.Generator | None = None,
+                   chunk: int = 10_000) -> np.ndarray:
+    """The targets y (n,) of n adding-problem sequences, drawn ``chunk`` sequences at a time.
+
+    The same draws as consecutive calls of :func:`adding_problem` with ``chunk`` sequences each
+    (the last call shorter), so a large sample never holds all its T x n inputs at once: with
+    n = 200 000 and T = 200 those would take about 1 GB.
+    """
+    n = _checks.positive_int("n", n)
+    chunk = _checks.positive_int("chunk", chunk)
+    parts, left = [], n
+    while left:
+        size = min(chunk, left)
+        parts.append(adding_problem(T, size, variant, rng)[1][:, 0])
+        left -= size
+    return np.concatenate(parts)
+
+
 def adding_target_moments(variant: str = "hochreiter") -> tuple[float, float]:
     """Mean and variance of the target, in closed form (they do not depend on T).
 
