@@ -74,7 +74,10 @@ class Adagrad:
         for k, g in grads.items():
             G = self.G.setdefault(k, np.zeros_like(g))
             G += g * g
-            params[k] -= (self.lr * g / (np.sqrt(G) + self.eps)).astype(params[k].dtype, copy=False)
+            step = np.sqrt(G)                        # lr * g / (sqrt(G) + eps), in one buffer
+            step += self.eps
+            np.divide(self.lr * g, step, out=step)
+            params[k] -= step.astype(params[k].dtype, copy=False)
 
 
 class Adam:
@@ -100,6 +103,10 @@ class Adam:
 def global_norm(grads) -> float:
     """sqrt of the sum of squares of every entry of every gradient."""
     _check_dict("grads", grads)
+    return _global_norm(grads)
+
+
+def _global_norm(grads) -> float:
     return float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads.values())))
 
 
@@ -110,7 +117,7 @@ def clip_global_norm(grads, max_norm):
     """
     _check_dict("grads", grads)
     max_norm = _checks.positive_number("max_norm", max_norm)
-    norm = global_norm(grads)
+    norm = _global_norm(grads)                       # grads are checked above
     if not np.isfinite(norm):
         raise ValueError("grads: expected finite gradients, got NaN or inf (clipping cannot repair them)")
     scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
