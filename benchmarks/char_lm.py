@@ -34,7 +34,8 @@ import numpy as np
 from unrolled import charlm, data, optim
 
 H, T, LR = 100, 25, 1e-1
-BATCHES = (1, 32, 128)
+BATCHES = (1, 16, 32, 128)
+BATCHES_FLOAT32 = (16, 32)
 
 
 def min_char_rnn(ids, vocab_size, updates, seed=0):
@@ -106,8 +107,9 @@ def measure(rounds=5, chars=40_000, text=None):
     for B in BATCHES:
         cases.append((f"unrolled.charlm.train, B = {B}",
                       lambda B=B: library(ids, len(vocab), max(2, chars // (B * T)), B)))
-    cases.append(("unrolled.charlm.train, B = 32, float32",
-                  lambda: library(ids, len(vocab), max(2, chars // (32 * T)), 32, dtype=np.float32)))
+    for B in BATCHES_FLOAT32:
+        cases.append((f"unrolled.charlm.train, B = {B}, float32",
+                      lambda B=B: library(ids, len(vocab), max(2, chars // (B * T)), B, dtype=np.float32)))
     for _, fn in cases:
         fn()                                          # warm-up
     rates = {name: [] for name, _ in cases}
