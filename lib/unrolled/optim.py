@@ -103,10 +103,6 @@ class Adam:
 def global_norm(grads) -> float:
     """sqrt of the sum of squares of every entry of every gradient."""
     _check_dict("grads", grads)
-    return _global_norm(grads)
-
-
-def _global_norm(grads) -> float:
     return float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads.values())))
 
 
@@ -117,7 +113,7 @@ def clip_global_norm(grads, max_norm):
     """
     _check_dict("grads", grads)
     max_norm = _checks.positive_number("max_norm", max_norm)
-    norm = _global_norm(grads)                       # grads are checked above
+    norm = global_norm(grads)
     if not np.isfinite(norm):
         raise ValueError("grads: expected finite gradients, got NaN or inf (clipping cannot repair them)")
     scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
