@@ -101,7 +101,8 @@ def forward(kind, params, inputs, state0=None):
 
     The model of :func:`forward_one_hot`, with each step's ``W_x x_t`` looked up by the
     character's index instead of multiplied out (:func:`unrolled.sequence.forward_ids`):
-    the same logits to the last bit, and the training step about a third cheaper.
+    the same logits to the last bit, with no products by the zeros of one-hot vectors (in
+    float64 at B = 32, V = 94 those took about a fifth of a training step).
     """
     _kind(kind)
     inputs = _check_ids("inputs", inputs, vocabulary_size(params))
