@@ -97,7 +97,9 @@ def _logsumexp(a, axis=-1, keepdims=False):
     # The formula without the input check, for callers that have checked ``a`` already.
     m = np.max(a, axis=axis, keepdims=True)
     with np.errstate(over="ignore"):    # a - m < -1.8e308 rounds to -inf, and exp(-inf) = 0 is right
-        out = m + np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True))
+        e = a - m
+        np.exp(e, out=e)                # in place: one array the size of a, not two
+        out = m + np.log(np.sum(e, axis=axis, keepdims=True))
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
