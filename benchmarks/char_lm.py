@@ -5,23 +5,26 @@ The reference is a loop of min-char-rnn's shape (a vanilla RNN with hidden size
 written here as that loop is written: one sequence, column vectors, one
 character at a time in Python dictionaries. The library trains the same
 model with :func:`unrolled.charlm.train` (its clipping is by the global norm,
-at 5): B sequences side by side (time-major arrays), the input half of every
-step in one matrix product, the state carried between chunks. Both read the
-corpus of notebook 09 (Python's documentation).
+at 5): B sequences side by side (time-major arrays), each step's input half
+looked up by the character's index (:func:`unrolled.sequence.forward_ids`), the
+state carried between chunks. Both read the corpus of notebook 09 (Python's
+documentation).
 
 Throughput is characters of training text per second (B x 25 per update for the
 library, 25 for the loop), the median over ``--rounds`` rounds, each round timing
 every case once (so a burst of load hits them alike). One BLAS thread, and the
 time is the process's CPU time (``time.process_time``): with one thread that is
 the wall time on an idle core, and on a shared machine it does not count the
-time other processes held the core.
+time other processes held the core (it still counts what their use of the
+shared caches costs this one).
 
-Run: ``python benchmarks/char_lm.py`` (also part of ``make bench``). Nothing here
-is asserted in the test suite; the goal (the library at least 10x the loop at
-the same hidden size) is read off the table, whose last line says, per precision,
-whether it is met (on the machine the course was built on: only in float32, about
-12x; in float64 the library is about 5x the loop). The loop and the library run in
-float64 (numpy's default, min-char-rnn's); one more row runs the library in float32.
+Run: ``python benchmarks/char_lm.py`` (also part of ``make bench``); ``--stages``
+adds a table of where one training step's time goes (cProfile). Nothing here is
+asserted in the test suite; the goal (the library at least 10x the loop at the
+same hidden size) is read off the table, whose last line says, per precision,
+whether it is met (the README has the table measured on the machine the course
+was built on). The loop runs in float64 (numpy's default, min-char-rnn's); the
+library in float64 for every B of ``BATCHES`` and in float32 for ``BATCHES_FLOAT32``.
 """
 from __future__ import annotations
 
@@ -34,7 +37,8 @@ import numpy as np
 from unrolled import charlm, data, optim
 
 H, T, LR = 100, 25, 1e-1
-BATCHES = (1, 32, 128)
+BATCHES = (1, 16, 32, 128)
+BATCHES_FLOAT32 = (16, 32)
 
 
 def min_char_rnn(ids, vocab_size, updates, seed=0):
@@ -106,8 +110,9 @@ def measure(rounds=5, chars=40_000, text=None):
     for B in BATCHES:
         cases.append((f"unrolled.charlm.train, B = {B}",
                       lambda B=B: library(ids, len(vocab), max(2, chars // (B * T)), B)))
-    cases.append(("unrolled.charlm.train, B = 32, float32",
-                  lambda: library(ids, len(vocab), max(2, chars // (32 * T)), 32, dtype=np.float32)))
+    for B in BATCHES_FLOAT32:
+        cases.append((f"unrolled.charlm.train, B = {B}, float32",
+                      lambda B=B: library(ids, len(vocab), max(2, chars // (B * T)), B, dtype=np.float32)))
     for _, fn in cases:
         fn()                                          # warm-up
     rates = {name: [] for name, _ in cases}
@@ -147,14 +152,65 @@ def goal(rows, factor=10.0):
     return f"Goal, the library at least {factor:g}x the loop at the same hidden size: " + "; ".join(verdicts) + "."
 
 
+#: the stages of one training step, each the cumulative time of the library function that runs it
+STAGES = (("the recurrent loop forward (and the input lookup)", "sequence.py", "forward_ids"),
+          ("readout forward: logits = h W_yh^T + b_y", "layers.py", "affine_forward"),
+          ("softmax cross-entropy and its gradient", "losses.py", "softmax_cross_entropy"),
+          ("readout backward: dW_yh, db_y, dh", "layers.py", "affine_backward"),
+          ("the recurrent loop backward", "sequence.py", "_backward_steps"),
+          ("weight gradients of the cell (dW_hh; dW_hx by scatter-add)", "sequence.py", "_gradients"),
+          ("clipping by the global norm", "optim.py", "clip_global_norm"),
+          ("Adagrad's update", "optim.py", "step"))
+
+
+def stages(B=32, dtype=np.float64, chars=40_000, text=None):
+    """Where one case's time goes: ``(stage, share of the training time)`` from cProfile, plus the rest.
+
+    Each stage is the cumulative time of one library function (:data:`STAGES`); they do not
+    overlap. The profiler adds a little to every call, most to the per-step functions.
+    """
+    import cProfile
+    import pstats
+    text = data.python_docs_text() if text is None else text
+    vocab = data.CharVocabulary(text)
+    ids = vocab.encode(text)
+    updates = max(2, chars // (B * T))
+    library(ids, len(vocab), 2, B, dtype=dtype)                   # warm-up
+    profiler = cProfile.Profile(time.process_time)
+    profiler.runcall(library, ids, len(vocab), updates, B, dtype=dtype)
+    table = pstats.Stats(profiler).stats
+    total = max(ct for (_, _, name), (_, _, _, ct, _) in table.items() if name == "train")
+    rows = []
+    for label, file, name in STAGES:
+        rows.append((label, sum(ct for (f, _, n), (_, _, _, ct, _) in table.items()
+                                if n == name and f.endswith(file)) / total))
+    rows.append(("the rest (Python, checks, slicing the chunk)", 1 - sum(share for _, share in rows)))
+    return rows, total / (updates * B * T)
+
+
+def stages_markdown(B=32, dtypes=(np.float64, np.float32), **kwargs):
+    results = [stages(B, dtype, **kwargs) for dtype in dtypes]
+    names = [np.dtype(d).name for d in dtypes]
+    lines = [f"Where the time of `unrolled.charlm.train` goes (B = {B}, cProfile, CPU time):", "",
+             "| stage | " + " | ".join(names) + " |", "|:--|" + "--:|" * len(names)]
+    for i, (label, _) in enumerate(results[0][0]):
+        lines.append(f"| {label} | " + " | ".join(f"{r[0][i][1]:.0%}" for r in results) + " |")
+    lines.append("| microseconds per character (under the profiler) | "
+                 + " | ".join(f"{1e6 * r[1]:.2f}" for r in results) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--chars", type=int, default=40_000, help="training characters per case per round")
+    parser.add_argument("--stages", action="store_true", help="also profile where one training step's time goes")
     args = parser.parse_args(argv)
     from truncated_bptt import one_blas_thread
     print(one_blas_thread())
     print(markdown(measure(args.rounds, args.chars)))
+    if args.stages:
+        print(stages_markdown(chars=args.chars))
     return 0
 
 

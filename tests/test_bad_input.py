@@ -149,6 +149,9 @@ def valid_calls():
         state0=lstm_state)
     add("sequence.forward (rnn)", sequence.forward, {"state0": r(B, H - 1)}, kind="rnn", x=x,
         params=P["rnn"], state0=h, activation="sigmoid")
+    add("sequence.forward_ids", sequence.forward_ids,
+        {"ids": np.full((T, B), D), "state0": (h, r(B, H + 1))}, kind="lstm",
+        ids=rng.integers(0, D, (T, B)), params=P["lstm"], state0=lstm_state)
     _, cache = sequence.forward("lstm", x, P["lstm"], lstm_state)
     add("sequence.backward", sequence.backward,
         {"dhs": r(T, B, H + 1), "dstate_last": (h, r(B, H + 1))},

@@ -23,7 +23,7 @@ def test_both_loops_train_and_the_table_has_a_row_per_case():
     assert bench.library(ids, 7, 2, 4) == 2 * 4 * bench.T
     rows = bench.measure(rounds=1, chars=400, text="the cat sat on the mat. " * 300)
     table = bench.markdown(rows)
-    assert len(rows) == 2 + len(bench.BATCHES) and table.count("\n| ") == 1 + len(rows)
+    assert len(rows) == 1 + len(bench.BATCHES) + len(bench.BATCHES_FLOAT32) and table.count("\n| ") == 1 + len(rows)
     assert rows[0]["speedup"] == 1.0
 
 
@@ -37,3 +37,14 @@ def test_the_goal_line_judges_each_precision_on_its_own_rows():
     assert "float32: met, best 12.1x" in line
     rows[1]["speedup"] = 10.0
     assert "float64 (the loop's precision): met, best 10.0x" in bench.goal(rows)
+
+
+def test_the_stages_cover_the_training_step_without_overlap():
+    bench = load()
+    rows, seconds_per_char = bench.stages(B=4, chars=800, text="the cat sat on the mat. " * 300)
+    assert [label for label, _ in rows[:-1]] == [label for label, _, _ in bench.STAGES]
+    shares = [share for _, share in rows]
+    assert all(share > 0 for share in shares[:-1]) and rows[-1][1] >= 0      # every stage ran; none counted twice
+    assert abs(sum(shares) - 1) < 1e-12 and seconds_per_char > 0
+    table = bench.stages_markdown(B=4, chars=800, text="the cat sat on the mat. " * 300)
+    assert table.count("\n| ") == len(rows) + 2

@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 import pytest
-from unrolled import charlm, data, gradcheck, ngram, optim
+from unrolled import cells, charlm, data, gradcheck, losses, ngram, optim, sequence
 
 
 def test_the_corpus_is_clean_printable_prose_and_the_split_is_contiguous():
@@ -135,3 +135,85 @@ def test_float32_training_runs_in_float32():
     out = charlm.train("lstm", params, rng.integers(0, 6, (40, 3)), 8, 3, optim.Adam(1e-2))
     assert all(v.dtype == np.float32 for v in params.values()) and len(out["loss"]) == 3
     assert charlm.sample("lstm", params, np.array([1]), 4, rng).shape == (4,)
+
+
+# ------------------------------- the lookup the training step runs, against the textbook one-hot product
+
+def _nonzero_biases(params, rng):
+    return {k: v + rng.normal(0, 0.3, v.shape) for k, v in params.items()}
+
+
+CELL_CASES = [("rnn", {}), ("lstm", {}), ("gru", {}), ("gru", {"reset_after": False})]
+
+
+@pytest.mark.parametrize("kind, options", CELL_CASES)
+def test_forward_ids_is_the_one_hot_forward_exactly_and_its_gradients_agree(kind, options):
+    rng = np.random.default_rng(3)
+    V, H, T, B = 7, 5, 6, 3
+    params = _nonzero_biases(cells.init(kind, V, H, rng, **options), rng)
+    ids = rng.integers(0, V, (T, B))
+    ids[0, 0], ids[1, 0] = 0, V - 1                         # both ends of the vocabulary read
+    state0 = (rng.normal(size=(B, H)), rng.normal(size=(B, H))) if kind == "lstm" else rng.normal(size=(B, H))
+    hs_ids, cache_ids = sequence.forward_ids(kind, ids, params, state0)
+    hs_x, cache_x = sequence.forward(kind, np.eye(V)[ids], params, state0)
+    assert np.array_equal(hs_ids, hs_x)                     # the lookup adds no rounding at all
+    dhs = rng.normal(size=hs_x.shape)
+    dx_ids, ds_ids, g_ids = sequence.backward(dhs, cache_ids)
+    dx_x, ds_x, g_x = sequence.backward(dhs, cache_x)
+    assert dx_ids is None and dx_x.shape == (T, B, V)
+    for a, b in zip(ds_ids if kind == "lstm" else [ds_ids], ds_x if kind == "lstm" else [ds_x]):
+        assert np.array_equal(a, b)
+    assert set(g_ids) == set(g_x) == set(params)
+    for k in params:                                        # only the summation order of dW_x, db differs
+        assert np.linalg.norm(g_ids[k] - g_x[k]) <= 1e-12 * np.linalg.norm(g_x[k]), k
+    # symbols never read get a zero column of dW_x
+    unread = sorted(set(range(V)) - set(ids.ravel().tolist()))
+    W_in = "W_hx" if kind == "rnn" else "W_x"
+    assert all(not g_ids[W_in][:, v].any() for v in unread)
+
+
+@pytest.mark.parametrize("kind, options", CELL_CASES)
+def test_forward_ids_gradients_match_finite_differences(kind, options):
+    rng = np.random.default_rng(4)
+    V, H, T, B = 5, 4, 5, 2
+    params = _nonzero_biases(cells.init(kind, V, H, rng, **options), rng)
+    ids = rng.integers(0, V, (T, B))
+    w = rng.normal(size=(T, B, H))
+
+    def loss(p):
+        hs, _ = sequence.forward_ids(kind, ids, p)
+        return float((w * hs).sum())
+
+    _, cache = sequence.forward_ids(kind, ids, params)
+    _, _, grads = sequence.backward(w, cache)
+    report = gradcheck.check_gradients(loss, params, grads)
+    assert set(report) == set(params)
+    assert all(err["norm"] < 1e-7 for err in report.values()), report
+
+
+@pytest.mark.parametrize("kind", charlm.KINDS)
+def test_the_char_lm_lookup_equals_the_textbook_one_hot_model(kind):
+    rng = np.random.default_rng(5)
+    V, H, T, B = 9, 6, 7, 4
+    params = _nonzero_biases(charlm.init(kind, V, H, rng), rng)
+    inputs, targets = rng.integers(0, V, (T, B)), rng.integers(0, V, (T, B))
+    logits, cache = charlm.forward(kind, params, inputs)
+    logits_1h, cache_1h = charlm.forward_one_hot(kind, params, inputs)
+    assert np.array_equal(logits, logits_1h)
+    _, dlogits = losses.softmax_cross_entropy(logits, targets)
+    g, g_1h = charlm.backward(dlogits, cache), charlm.backward(dlogits, cache_1h)
+    for k in params:
+        assert np.linalg.norm(g[k] - g_1h[k]) <= 1e-12 * np.linalg.norm(g_1h[k]), k
+
+
+def test_forward_ids_refuses_bad_indices_and_the_gated_cell():
+    rng = np.random.default_rng(0)
+    params = cells.init("rnn", 4, 3, rng)
+    with pytest.raises(ValueError, match="ids"):
+        sequence.forward_ids("rnn", np.array([[0], [4]]), params)
+    with pytest.raises(TypeError, match="ids"):
+        sequence.forward_ids("rnn", np.zeros((2, 1)), params)
+    with pytest.raises(ValueError, match="ids"):
+        sequence.forward_ids("rnn", np.array([0, 1]), params)
+    with pytest.raises(ValueError, match="kind"):
+        sequence.forward_ids("gated", np.array([[0]]), cells.init("gated", 4, 3, rng))

@@ -90,18 +90,28 @@ def _at_least_1d(a):
 
 def logsumexp(a, axis=-1, keepdims=False):
     """log(sum(exp(a))) along ``axis``, shifted by the maximum so nothing overflows."""
-    a = _at_least_1d(a)
+    return _logsumexp(_at_least_1d(a), axis, keepdims)
+
+
+def _logsumexp(a, axis=-1, keepdims=False):
+    # The formula without the input check, for callers that have checked ``a`` already.
     m = np.max(a, axis=axis, keepdims=True)
     with np.errstate(over="ignore"):    # a - m < -1.8e308 rounds to -inf, and exp(-inf) = 0 is right
-        out = m + np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True))
+        e = a - m
+        np.exp(e, out=e)                # in place: one array the size of a, not two
+        out = m + np.log(np.sum(e, axis=axis, keepdims=True))
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
 def log_softmax(a, axis=-1):
     """log(softmax(a)) = a - logsumexp(a), exact for any finite input."""
-    a = _at_least_1d(a)
+    return _log_softmax(_at_least_1d(a), axis)
+
+
+def _log_softmax(a, axis=-1):
+    # The formula without the input check (a training step's loss checks its logits once).
     with np.errstate(over="ignore"):    # below -1.8e308 the log-probability rounds to -inf
-        return a - logsumexp(a, axis=axis, keepdims=True)
+        return a - _logsumexp(a, axis=axis, keepdims=True)
 
 
 def softmax(a, axis=-1):

@@ -7,7 +7,7 @@ length; ``reduction="sum"`` gives the notes' total loss L = sum_t L_t (001).
 import numpy as np
 
 from . import _checks
-from .activations import log_softmax
+from .activations import _log_softmax
 
 
 def _weights(name, mask, shape, dtype):
@@ -38,15 +38,19 @@ def softmax_cross_entropy(logits, targets, mask=None, reduction="mean"):
     if targets.size and (targets.min() < 0 or targets.max() >= V):
         raise ValueError(f"targets: expected indices in [0, {V}), got values from {targets.min()} to {targets.max()}")
     _checks.choice("reduction", reduction, ("mean", "sum"))
-    w = _weights("mask", mask, targets.shape, logits.dtype)
-    logp = log_softmax(logits)
+    logp = _log_softmax(logits)                     # logits are checked above
     nll = -np.take_along_axis(logp, targets[..., None], axis=-1)[..., 0]
+    dlogits = np.exp(logp)
+    np.put_along_axis(dlogits, targets[..., None], np.take_along_axis(dlogits, targets[..., None], -1) - 1, -1)
+    if mask is None:                                # every position counts: weights of 1, the same numbers
+        n = logits.dtype.type(nll.size if reduction == "mean" else 1)
+        dlogits *= logits.dtype.type(1) / n
+        return float(nll.sum() / n), dlogits
+    w = _weights("mask", mask, targets.shape, logits.dtype)
     n = w.sum() if reduction == "mean" else 1.0
     if n == 0:
         raise ValueError("mask: expected at least one position to count, got an all-zero mask")
     loss = float((nll * w).sum() / n)
-    dlogits = np.exp(logp)
-    np.put_along_axis(dlogits, targets[..., None], np.take_along_axis(dlogits, targets[..., None], -1) - 1, -1)
     dlogits *= (w / n)[..., None]
     return loss, dlogits
 

@@ -74,7 +74,10 @@ class Adagrad:
         for k, g in grads.items():
             G = self.G.setdefault(k, np.zeros_like(g))
             G += g * g
-            params[k] -= (self.lr * g / (np.sqrt(G) + self.eps)).astype(params[k].dtype, copy=False)
+            step = np.sqrt(G)                        # lr * g / (sqrt(G) + eps), in one buffer
+            step += self.eps
+            np.divide(self.lr * g, step, out=step)
+            params[k] -= step.astype(params[k].dtype, copy=False)
 
 
 class Adam:

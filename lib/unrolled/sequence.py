@@ -4,7 +4,9 @@ Forward: ``hs, cache = forward(kind, x, params, state0)`` runs the cell of
 :mod:`unrolled.cells` over ``x`` of shape ``(T, B, D)`` and returns every
 hidden state ``hs`` ``(T, B, H)``. The input's contribution ``x W_x^T + b`` is
 computed for all time steps in one matrix product; only the recurrent part
-runs step by step.
+runs step by step. For one-hot inputs given by their indices (a character or
+word model), ``forward_ids(kind, ids, params, state0)`` looks that input half
+up instead of multiplying by mostly zeros: the same numbers.
 
 Backward: ``dx, dstate0, grads = backward(dhs, cache)`` takes ``dhs[t] =
 dL/dh_t`` from whatever sits on top of the states (the direct, "immediate"
@@ -64,6 +66,16 @@ def forward(kind, x, params, state0=None, activation=None):
         _check_state(kind, state0, B, H, name="state0")
 
     ax = cell.project(_flat(x), params).reshape(T, B, -1)   # input half of every step, at once
+    hs, cache = _unroll(kind, cell, ax, params, state0, core_args)
+    cache["x"] = x
+    return hs, cache
+
+
+def _unroll(kind, cell, ax, params, state0, core_args):
+    """The recurrent half, step by step, given every step's input half ``ax`` (T, B, width)."""
+    T, B = ax.shape[:2]
+    H = (state0[0] if kind == "lstm" else state0).shape[1]
+    dtype = ax.dtype
     hs = np.empty((T, B, H), dtype=dtype)
     cores = []
     state = state0
@@ -79,8 +91,56 @@ def forward(kind, x, params, state0=None, activation=None):
         else:
             state, core = cell.core(ax[t], state, p, out=tuple(buf[t] for buf in out), **core_args)
         cores.append(core)
-    cache = {"kind": kind, "cell": cell, "x": x, "params": params, "state0": state0,
-             "cores": cores, "last": state}
+    cache = {"kind": kind, "cell": cell, "params": params, "state0": state0, "cores": cores, "last": state}
+    return hs, cache
+
+
+#: the kinds :func:`forward_ids` runs (see there why not the gated cell)
+ID_KINDS = ("rnn", "lstm", "gru")
+
+
+def forward_ids(kind, ids, params, state0=None, activation=None):
+    """:func:`forward` for one-hot inputs x_t = phi(ids_t), given by their indices ``ids`` (T, B).
+
+    The input half of a step, ``project(phi(v)) = W_x phi(v) + b``, takes only V
+    values, one per symbol v: the rows of ``table = project(I)``, I the V x V
+    identity (row v of I is phi(v)). So every step's input half is a row lookup,
+    ``ax = table[ids]``, the same numbers as ``forward(kind, one_hot(ids), ...)``
+    to the last bit (a product with a one-hot row adds exact zeros), without the
+    (T B, V) times (V, width) product of mostly zeros.
+
+    :func:`backward` with this cache returns ``dx = None`` (indices have no
+    gradient) and gets the input weight's gradient backwards through the
+    lookup: each symbol's row of the table collects the ``dax`` of every step
+    that read it (a scatter-add), then ``project``'s own gradient with input I.
+
+    ``kind``: "rnn", "lstm" or "gru" (``ID_KINDS``), the cells whose recurrent
+    weights' gradients read ``dah``; the gated cell's read ``dax``, which this
+    path replaces by the table's gradient. ``D``, the number of symbols, is the
+    input weight's number of columns. Returns ``(hs, cache)`` like :func:`forward`.
+    """
+    _checks.choice("kind", kind, ID_KINDS)
+    D, H = check_params(kind, params, name="params")
+    ids = np.asarray(ids)
+    if ids.dtype.kind not in "iu":
+        raise TypeError(f"ids: expected integer symbol indices, got dtype {ids.dtype}")
+    if ids.ndim != 2 or ids.shape[0] < 1 or ids.shape[1] < 1:
+        raise ValueError(f"ids: expected shape (T, B) with T, B >= 1, got {ids.shape}")
+    if ids.min() < 0 or ids.max() >= D:
+        raise ValueError(f"ids: expected indices in [0, {D}) (the input weight's columns), "
+                         f"got {ids.min()} to {ids.max()}")
+    cell = _cell(kind, params)
+    dtype = params[cell.keys[0]].dtype
+    core_args = _core_args(kind, params, activation, name="params")
+    B = ids.shape[1]
+    if state0 is None:
+        state0 = zero_state(kind, B, H, dtype)
+    else:
+        _check_state(kind, state0, B, H, name="state0")
+    identity = np.eye(D, dtype=dtype)                        # row v: phi(v)
+    table = cell.project(identity, params)                   # row v: the input half when v is read
+    hs, cache = _unroll(kind, cell, table[ids], params, state0, core_args)
+    cache["ids"], cache["identity"] = ids, identity
     return hs, cache
 
 
@@ -95,18 +155,19 @@ def _add_dh(kind, dstate, dh):
     return dstate + dh
 
 
+def _dtype(cache):
+    return cache["params"][cache["cell"].keys[0]].dtype
+
+
 def _zero_dstate(cache):
-    kind, x = cache["kind"], cache["x"]
-    H = cache["cores"][0][0].shape[1]
-    return zero_state(kind, x.shape[1], H, x.dtype)
+    B, H = cache["cores"][0][0].shape                        # h_0, every cell's first cache entry
+    return zero_state(cache["kind"], B, H, _dtype(cache))
 
 
 def _check_dhs(dhs, cache):
     dhs = _checks.array("dhs", dhs, ndim=3)
-    T, B = cache["x"].shape[:2]
-    H = cache["cores"][0][0].shape[1]
-    _checks.shape("dhs", dhs, (T, B, H))
-    return dhs.astype(cache["x"].dtype, copy=False)
+    _checks.shape("dhs", dhs, (len(cache["cores"]),) + cache["cores"][0][0].shape)
+    return dhs.astype(_dtype(cache), copy=False)
 
 
 def _backward_steps(dhs, cache, t_end, t_stop, dstate, dax, dah, t_losses=0):
@@ -129,15 +190,34 @@ def _backward_steps(dhs, cache, t_end, t_stop, dstate, dax, dah, t_losses=0):
 
 def _gradients(cache, dax, dah):
     """Parameter and input gradients from the per-step pre-activation gradients."""
-    cell, x, params, cores = cache["cell"], cache["x"], cache["params"], cache["cores"]
+    cell, params, cores = cache["cell"], cache["params"], cache["cores"]
     rec = [cell.rec_input(core) for core in cores]
     if isinstance(rec[0], tuple):
         rec = tuple(_flat(np.stack(parts)) for parts in zip(*rec))
     else:
         rec = _flat(np.stack(rec))
+    if "ids" in cache:                                       # forward_ids: the input half was a lookup
+        return None, cell.param_grads(cache["identity"], _table_grad(dax, cache["ids"], len(cache["identity"])),
+                                      _flat(dah), rec)
+    x = cache["x"]
     grads = cell.param_grads(_flat(x), _flat(dax), _flat(dah), rec)
     dx = cell.input_grad(_flat(dax), params).reshape(x.shape)
     return dx, grads
+
+
+def _table_grad(dax, ids, V):
+    """dL/d table (V, width) of :func:`forward_ids`: row v sums ``dax`` over the steps that read v.
+
+    A scatter-add ``dtable[ids[n]] += dax[n]``, written as a sort and a segment sum
+    (``np.add.at`` gives the same sums, several times slower).
+    """
+    ids, dax = ids.reshape(-1), _flat(dax)
+    order = np.argsort(ids, kind="stable")                   # the steps grouped by symbol, in time order
+    read = ids[order]
+    starts = np.flatnonzero(np.concatenate(([True], read[1:] != read[:-1])))
+    dtable = np.zeros((V, dax.shape[1]), dtype=dax.dtype)
+    dtable[read[starts]] = np.add.reduceat(dax[order], starts, axis=0)
+    return dtable
 
 
 def _same_dah(cache):
@@ -158,7 +238,7 @@ def backward(dhs, cache, dstate_last=None):
 
     Returns
     -------
-    dx : (T, B, D), dstate0 : like state0, grads : dict keyed like params
+    dx : (T, B, D) (None after :func:`forward_ids`), dstate0 : like state0, grads : dict keyed like params
     """
     dhs = _check_dhs(dhs, cache)
     T, B, H = dhs.shape
