@@ -142,7 +142,8 @@ def test_every_cell_is_an_nbgrader_cell_locked_unless_it_is_an_answer():
 
 def test_a_stub_in_a_cell_of_its_own_and_the_checker_in_the_next():
     stub = "def reach(t, T, k1, k2):\n    raise NotImplementedError"
-    solution = "# Solution\ndef reach(t, T, k1, k2):\n    return list(range(t, T))\n\nassert nb03.check_reach(reach).correct"
+    solution = ("# Solution\ndef reach(t, T, k1, k2):\n    return list(range(t, T))\n\n"
+                "assert nb03.check_reach(reach).correct")
     nb = notebook(cell("code", stub), cell("code", "_ = nb03.check_reach(reach)"),
                   cell("code", solution, tags=["solution"]))
     out, _ = assignments.convert(nb)
