@@ -7,16 +7,26 @@ notebooks, release them, and autograde
 
 (a) the release with the solutions filled back in: full marks;
 (b) the release as a student receives it: zero;
-(c) for each exercise, the release with the solutions filled in except that
-    exercise, whose function makes the first mistake its checker names: exactly
-    that exercise's points lost, and its test cell's error is that mistake's
-    diagnosis.
+(c) for each exercise, a planted mistake: the first mistake its checker names,
+    made by the exercise's function: exactly that exercise's points lost, and
+    its test cell's error is that mistake's diagnosis.
 
-One submission per notebook per planted mistake: a test cell could depend on
-another exercise's function, and only a run with that one exercise wrong shows
-it. Whole notebooks run (that is what autograding does), so the submissions are
-graded by two workers, each in a course folder and gradebook of its own, with
-one BLAS thread per kernel.
+How many runs (c) takes. Autograding runs whole notebooks (the series is about
+110 s of CPU), so one submission per notebook per mistake (28 runs more) would
+make this stage more than twice as long. Instead each notebook gets ONE
+submission with every exercise's mistake planted at once, and each test cell
+must fail with its *own* mistake's diagnosis and lose exactly its own points:
+so every mistake is caught by its own cell, for its own points, and no cell
+fails for another reason. What one-at-a-time would add is that a mistake in
+exercise i leaves a right answer to exercise j its points. A test cell calls
+only its own function, so that could only break if an exercise's solution
+used another exercise's function: a static check below forbids that (a
+solution or test cell naming another exercise's function fails it).
+``UNROLLED_EACH_MISTAKE=1`` grades one submission per mistake instead.
+
+The submissions are graded by two workers, each in a course folder and
+gradebook of its own (nbgrader's sqlite gradebook takes one writer), with one
+BLAS thread per kernel.
 """
 from __future__ import annotations
 
@@ -43,6 +53,7 @@ from unrolled import exercises  # noqa: E402
 NOTEBOOKS = ROOT / "notebooks"
 VENV = Path(os.environ.get("UNROLLED_NBGRADER_VENV", ROOT / ".venv-nbgrader"))
 WORKERS = int(os.environ.get("UNROLLED_GRADE_WORKERS", "2"))
+EACH_MISTAKE = os.environ.get("UNROLLED_EACH_MISTAKE") == "1"
 CELL_TIMEOUT = 180          # seconds a cell may run while autograding before it counts as failed
 
 
@@ -291,25 +302,33 @@ def with_region(source: str, region: list[str]) -> str:
     return "\n".join(lines[:begin] + [indent + ln for ln in region] + lines[end + 1:])
 
 
-def submissions(source_nb: dict, release_nb: dict, summary: list[dict]) -> dict[str, dict]:
-    """student id -> the notebook that student submits: solved, blank, slip1..slipN."""
+def submissions(source_nb: dict, release_nb: dict, summary: list[dict]) -> dict[str, tuple[dict, list[dict]]]:
+    """student id -> (the notebook that student submits, the exercises with a planted mistake in it).
+
+    "solved" (every solution filled in), "blank" (the release as is) and "slips" (every
+    exercise's first named mistake planted), or "slip1".."slipN" (one each) with EACH_MISTAKE.
+    """
     solved_src = {c["metadata"]["nbgrader"]["grade_id"]: c["source"] for c in source_nb["cells"]
                   if c["metadata"]["nbgrader"]["solution"]}
 
-    def fill(plant: dict | None):
+    def fill(planted: list[dict]):
         nb = copy.deepcopy(release_nb)
+        plants = {ex["answer"]: ex for ex in planted}
         for c in nb["cells"]:
             gid = c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
             if gid in solved_src:
                 c["source"] = solved_src[gid]
-                if plant is not None and gid == plant["answer"]:
-                    tree = assignments._function(ast.parse(solved_src[gid]), plant["function"])
-                    c["source"] = with_region(solved_src[gid], planted_region(tree, plant["key"]))
-        return nb
+                if gid in plants:
+                    tree = assignments._function(ast.parse(solved_src[gid]), plants[gid]["function"])
+                    c["source"] = with_region(solved_src[gid], planted_region(tree, plants[gid]["key"]))
+        return nb, planted
 
-    out = {"solved": fill(None), "blank": copy.deepcopy(release_nb)}
-    for k, ex in enumerate(summary, 1):
-        out[f"slip{k}"] = fill(ex)
+    out = {"solved": fill([]), "blank": (copy.deepcopy(release_nb), [])}
+    if EACH_MISTAKE:
+        for k, ex in enumerate(summary, 1):
+            out[f"slip{k}"] = fill([ex])
+    else:
+        out["slips"] = fill(list(summary))
     return out
 
 
@@ -346,7 +365,8 @@ def graded(tmp_path_factory):
         source_nb = json.loads(path.read_text())
         release_nb = json.loads((main / "release" / name / f"{name}.ipynb").read_text())
         subs = submissions(source_nb, release_nb, summary)
-        plan[name] = {"summary": summary, "students": sorted(subs), "release": release_nb, "source": source_nb}
+        plan[name] = {"summary": summary, "planted": {student: planted for student, (_, planted) in subs.items()},
+                      "release": release_nb, "source": source_nb}
         weight = 3.0 if name.startswith(("07_", "09_")) else 1.0
         jobs.append((weight * len(subs), name, subs))
     jobs.sort(key=lambda j: -j[0])          # longest first, two workers pull from the queue
@@ -376,7 +396,7 @@ def graded(tmp_path_factory):
                         dest = target / extra.relative_to(main / "release" / name)
                         dest.parent.mkdir(parents=True, exist_ok=True)
                         shutil.copy(extra, dest)
-                (target / f"{name}.ipynb").write_text(json.dumps(nb))
+                (target / f"{name}.ipynb").write_text(json.dumps(nb[0]))
             start = time.perf_counter()
             try:
                 nbgrader(folder, "autograde", name, log=top / f"autograde-{name}.log")
@@ -448,13 +468,53 @@ def test_autograding_gives_full_marks_zero_and_exactly_the_slip(graded, name):
         assert blank[gid] == [0, ex["points"]], (gid, blank[gid])
         assert "not attempted" in error_text(cell_by_id(nb, gid)), (gid, error_text(cell_by_id(nb, gid)))
 
-    # (c) one planted mistake: exactly that exercise's points are lost, with its checker's diagnosis
+    # (c) planted mistakes: each costs exactly its exercise's points, with its checker's diagnosis
     checkers = exercises.checkers()
-    for k, ex in enumerate(summary, 1):
-        student = f"slip{k}"
+    slips = {student: planted for student, planted in plan["planted"].items() if planted}
+    assert sorted(ex["key"] for planted in slips.values() for ex in planted) == sorted(ex["key"] for ex in summary)
+    for student, planted in slips.items():
         got = grades[f"{student}/{name}"]
-        lost = {gid: ex2["points"] - got[gid][0] for gid, ex2 in tests.items()}
-        assert lost == {gid: (ex["points"] if gid == ex["test"] else 0) for gid in tests}, (ex["key"], got)
-        message = checkers[ex["key"]].mistakes[0].message
-        err = error_text(cell_by_id(graded["autograded"][f"{student}/{name}"], ex["test"]))
-        assert f"AssertionError: [{checkers[ex['key']].name}] wrong: {message}" in err, (ex["key"], err)
+        wrong = {ex["test"] for ex in planted}
+        lost = {gid: ex["points"] - got[gid][0] for gid, ex in tests.items()}
+        assert lost == {gid: (ex["points"] if gid in wrong else 0) for gid, ex in tests.items()}, (student, got)
+        for ex in planted:
+            check = checkers[ex["key"]]
+            err = error_text(cell_by_id(graded["autograded"][f"{student}/{name}"], ex["test"]))
+            assert f"AssertionError: [{check.name}] wrong: {check.mistakes[0].message}" in err, (ex["key"], err)
+
+
+def leaning(nb: dict, summary: list[dict]) -> list[str]:
+    """Every solution or test cell that names another exercise's function (one mistake would cost twice)."""
+    functions = {ex["function"]: ex["key"] for ex in summary}
+    found = []
+    for ex in summary:
+        answer = cell_by_id(nb, ex["answer"])["source"]
+        region = textwrap.dedent(answer.split(assignments.BEGIN)[1].split(assignments.END)[0])
+        for what, source in (("solution", region), ("test cell", cell_by_id(nb, ex["test"])["source"])):
+            names = {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}
+            for other in sorted(names & set(functions) - {ex["function"]}):
+                found.append(f"{ex['key']}: its {what} uses {other}(), the function of {functions[other]}")
+    return found
+
+
+@pytest.mark.parametrize("path", COURSE, ids=[p.name for p in COURSE])
+def test_no_exercise_leans_on_another_exercises_function(path):
+    converted = assignments.convert(json.loads(path.read_text()), path.name)
+    if converted is not None:
+        assert leaning(*converted) == []
+
+
+def test_an_exercise_that_leans_on_another_is_found():
+    second = ("def tanh_twice(y):\n    raise NotImplementedError\n\n\n_ = nb00.check_tanh_slope(tanh_twice)")
+    solution = "# Solution\ndef tanh_twice(y):\n    return tanh_slope(y)\n\n\n_ = nb00.check_tanh_slope(tanh_twice)"
+    nb = notebook(cell("code", STUB), cell("code", SOLUTION, tags=["solution"]))
+    out, summary = assignments.convert(nb)
+    assert leaning(out, summary) == []
+    # the same checker cannot be two exercises, so pose the second one as another checker's
+    second = second.replace("nb00.check_tanh_slope", "nb09.check_temperature")
+    solution = solution.replace("nb00.check_tanh_slope", "nb09.check_temperature")
+    nb = notebook(cell("code", STUB), cell("code", SOLUTION, tags=["solution"]),
+                  cell("code", second), cell("code", solution, tags=["solution"]))
+    out, summary = assignments.convert(nb)
+    assert leaning(out, summary) == [
+        "nb09.check_temperature: its solution uses tanh_slope(), the function of nb00.check_tanh_slope"]
