@@ -88,6 +88,7 @@ _ = nb00.check_tanh_slope(tanh_slope)'''
 SOLUTION = '''# Solution
 # tanh'(a) = 1 - tanh(a)**2
 from math import pi
+ONE = 1
 
 
 def tanh_slope(y):
@@ -122,6 +123,7 @@ def tanh_slope(y):
     ### BEGIN SOLUTION
     # tanh'(a) = 1 - tanh(a)**2
     from math import pi
+    ONE = 1
     return 1 - y ** 2
     ### END SOLUTION''']
     assert [c["source"] for c in tests] == ["_ = nb00.check_tanh_slope(tanh_slope, strict=True)"]

@@ -21,8 +21,8 @@ by its position):
    cell up to the end of the function, with the stub's body (after its
    docstring and the comments that open it) replaced by the solution's body
    between ``### BEGIN SOLUTION`` and ``### END SOLUTION``. The comments above
-   the solution's ``def``, and any import or helper the solution cell defines,
-   open that region. nbgrader's release replaces the region with
+   the solution's ``def``, what the solution cell defines before it (imports,
+   constants, helpers) and any import or helper after it open that region. nbgrader's release replaces the region with
    ``raise NotImplementedError()``: the student gets the stub back.
 3. **Autograder test cell** (nbgrader ``grade``, locked, worth ``points(key)``):
    what follows the function in the stub's cell, or the exercise cell when the
@@ -276,7 +276,7 @@ def _solution_parts(source: str, ex: Exercise, where: str) -> tuple[list[str], l
                 stmt, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef, ast.Assign)):
             raise GenerateError(f"{where}: the solution cell runs code before {ex.function}() "
                                 f"(line {stmt.lineno}); only imports and definitions may come first")
-        if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
+        if stmt.lineno < node.lineno or isinstance(stmt, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
             helpers += textwrap.dedent("\n".join(_lines(stmt, lines))).split("\n")
         else:
             after += _lines(stmt, lines)
