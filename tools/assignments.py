@@ -236,7 +236,10 @@ def find_exercises(cells: list[dict], where: str = "notebook") -> list[Exercise]
             cell = cells[i]
             if cell.get("cell_type") != "code" or SOLUTION_TAG in _tags(cell):
                 continue
-            node = _function(_parse(_source(cell), f"{where}, cell {i}"), function)
+            try:
+                node = _function(_parse(_source(cell), f"{where}, cell {i}"), function)
+            except GenerateError:       # a cell with IPython magics is not a stub
+                continue
             if node is not None and _raises_not_implemented(node):
                 stub = i
                 break
