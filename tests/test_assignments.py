@@ -430,6 +430,11 @@ def cell_by_id(nb: dict, grade_id: str) -> dict:
     return next(c for c in nb["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id)
 
 
+def text(c: dict) -> str:
+    """A cell's source: nbformat stores it as one string or as a list of lines."""
+    return "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+
+
 def error_text(c: dict) -> str:
     return "\n".join(f"{o.get('ename')}: {o.get('evalue')}" for o in c.get("outputs", [])
                      if o.get("output_type") == "error")
@@ -450,8 +455,8 @@ def test_autograding_gives_full_marks_zero_and_exactly_the_slip(graded, name):
 
     # the release: every answer cell is back to its stub, and no line of a solution survives
     for ex in summary:
-        released = cell_by_id(plan["release"], ex["answer"])["source"]
-        solution = cell_by_id(plan["source"], ex["answer"])["source"]
+        released = text(cell_by_id(plan["release"], ex["answer"]))
+        solution = text(cell_by_id(plan["source"], ex["answer"]))
         assert "raise NotImplementedError" in released and assignments.BEGIN not in released
         region = solution.split(assignments.BEGIN)[1].split(assignments.END)[0]
         leaked = [ln.strip() for ln in region.split("\n") if ln.strip() and ln.strip() in released]
