@@ -22,8 +22,9 @@ by its position):
    docstring and the comments that open it) replaced by the solution's body
    between ``### BEGIN SOLUTION`` and ``### END SOLUTION``. The comments above
    the solution's ``def``, what the solution cell defines before it (imports,
-   constants, helpers) and any import or helper after it open that region. nbgrader's release replaces the region with
-   ``raise NotImplementedError()``: the student gets the stub back.
+   constants, helpers) and any import or helper after it open that region.
+   nbgrader's release replaces the region with ``raise NotImplementedError()``
+   (after ``# YOUR CODE HERE``): the student gets the stub back.
 3. **Autograder test cell** (nbgrader ``grade``, locked, worth ``points(key)``):
    what follows the function in the stub's cell, or the exercise cell when the
    stub has a cell of its own, with the checker called ``strict=True`` (a wrong
