@@ -12,8 +12,9 @@ notebooks, release them, and autograde
     its test cell's error is that mistake's diagnosis.
 
 How many runs (c) takes. Autograding runs whole notebooks (the series is about
-110 s of CPU), so one submission per notebook per mistake (28 runs more) would
-make this stage more than twice as long. Instead each notebook gets ONE
+110 s of CPU), and this stage grades three submissions per notebook in about
+390 s of CPU; one submission per notebook per mistake (48 runs, not 30) would
+take some 620 s, 5 minutes or more on two cores. Instead each notebook gets ONE
 submission with every exercise's mistake planted at once, and each test cell
 must fail with its *own* mistake's diagnosis and lose exactly its own points:
 so every mistake is caught by its own cell, for its own points, and no cell
