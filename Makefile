@@ -10,8 +10,14 @@ LAB_STAMP := $(VENV)/.installed-lab
 DEV_STAMP := $(VENV)/.installed-dev
 PORT   ?= 8888
 REPORT := build/test-report
+# nbgrader, for instructors who grade the exercises, lives in a virtualenv of its own
+# (requirements-nbgrader.txt says why); `make lab` never installs it.
+NBG_VENV  := .venv-nbgrader
+NBG_PY    := $(NBG_VENV)/bin/python
+NBG_STAMP := $(NBG_VENV)/.installed
+COURSE    ?= build/nbgrader
 
-.PHONY: lab test test-unit test-student test-notebooks test-notebooks-other-blas test-browser notebooks figures student html slides bench constraints lint clean help
+.PHONY: lab test test-unit test-student test-notebooks test-notebooks-other-blas test-browser test-assignments assignments constraints-nbgrader notebooks figures student html slides bench constraints lint clean help
 
 help:
 	@echo "make lab         install (first time) and open the course in JupyterLab (PORT=8888 by default)"
@@ -19,6 +25,7 @@ help:
 	@echo "make notebooks   re-execute every notebook in place and store its outputs"
 	@echo "make figures     regenerate figures/ from the library"
 	@echo "make student     write notebooks without solutions to build/student/"
+	@echo "make assignments write the exercises as nbgrader assignments to build/nbgrader/ (COURSE=...)"
 	@echo "make html        export the executed notebooks to build/html/"
 	@echo "make slides      export the notebooks as reveal.js slides to build/slides/"
 	@echo "make bench       speed measurements (benchmarks/)"
@@ -36,6 +43,15 @@ $(DEV_STAMP): $(LAB_STAMP) requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
+$(NBG_VENV)/bin/python:
+	@$(PYTHON) -c 'import sys; sys.exit("nbgrader needs Python 3.11 or newer (PYTHON=...)") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(NBG_VENV)
+	$(NBG_PY) -m pip install --quiet --disable-pip-version-check pip==26.0.1
+
+$(NBG_STAMP): $(NBG_VENV)/bin/python $(PINS) requirements-nbgrader.txt constraints-nbgrader.txt
+	$(NBG_PY) -m pip install --quiet --disable-pip-version-check -r requirements-nbgrader.txt
+	@touch $@
+
 # PORT=9000 chooses the port; if it is taken, tools/lab.py says so and uses the next free one.
 # JupyterLab's news pop-up is off by default (tools/jupyter-config).
 lab: $(LAB_STAMP)
@@ -45,7 +61,7 @@ lab: $(LAB_STAMP)
 # fresh clone within 20 minutes; the notebook series within 5 minutes under nbval.
 # Every stage writes $(REPORT)/<stage>.xml; tools/test_report.py closes the run
 # with where the time went (per stage, per notebook, the slowest tests).
-test: lint test-unit test-student test-notebooks test-notebooks-other-blas test-browser
+test: lint test-unit test-student test-notebooks test-notebooks-other-blas test-browser test-assignments
 	@$(PY) tools/test_report.py $(REPORT)
 
 test-unit: $(DEV_STAMP)
@@ -73,6 +89,19 @@ test-notebooks-other-blas: $(DEV_STAMP)
 # skipped; with UNROLLED_REQUIRE_BROWSER=1 (as in .ci/run) a skip fails.
 test-browser: $(DEV_STAMP)
 	$(PY) -m pytest tests/browser -q --junitxml=$(REPORT)/browser.xml
+
+# The exercises as nbgrader assignments, for real: generated, released by nbgrader, and
+# autograded with the solutions filled in (full marks), as released (zero) and with each
+# exercise's first named mistake planted (each costs exactly its own points), two
+# workers in parallel. tests/test_assignments.py says why one mistaken submission per
+# notebook; UNROLLED_EACH_MISTAKE=1 grades one per mistake instead (about 1.6x the time).
+test-assignments: $(DEV_STAMP) $(NBG_STAMP)
+	$(PY) -m pytest tests/test_assignments.py -m series -q --junitxml=$(REPORT)/assignments.xml
+
+# The nbgrader source notebooks, generated from the course notebooks (never edit them):
+# $(COURSE)/source/NN_topic/. Points per exercise: POINTS in tools/assignments.py.
+assignments: $(NBG_STAMP)
+	$(NBG_PY) tools/assignments.py notebooks $(COURSE)
 
 # REFRESH=1 also stores new measurements in the cells tagged volatile (timings).
 notebooks: $(DEV_STAMP)
@@ -111,6 +140,18 @@ constraints: $(VENV)/bin/python
 	{ echo "# Every package the course and its tests install, pinned exactly (pip freeze of"; \
 	  echo "# requirements-dev.txt on Python 3.11). Regenerate with 'make constraints'."; \
 	  build/pin-venv/bin/pip freeze; } > constraints.txt
+
+# Re-pin nbgrader's own transitive dependencies (those the course does not pin) after
+# changing the nbgrader pin in requirements-nbgrader.txt.
+constraints-nbgrader:
+	rm -rf build/pin-nbgrader && $(PYTHON) -m venv build/pin-nbgrader
+	build/pin-nbgrader/bin/pip install --quiet pip==26.0.1
+	build/pin-nbgrader/bin/pip install --quiet -c constraints.txt $$(grep -hE '^[A-Za-z].*==' requirements.txt requirements-nbgrader.txt)
+	{ echo "# nbgrader's transitive dependencies that the course does not already pin in"; \
+	  echo "# constraints.txt (which pins the rest, unchanged). Regenerate with"; \
+	  echo "# 'make constraints-nbgrader' after changing the nbgrader pin."; \
+	  build/pin-nbgrader/bin/pip freeze | $(PYTHON) -c 'import re, sys; name = lambda l: re.sub(r"[-_.]+", "-", l.split("==")[0]).lower(); pinned = {name(l) for f in ("constraints.txt", "requirements-nbgrader.txt") for l in open(f) if "==" in l}; sys.stdout.writelines(sorted((l for l in sys.stdin if "==" in l and name(l) not in pinned), key=name))'; \
+	} > constraints-nbgrader.txt
 
 clean:
 	rm -rf build .pytest_cache .hypothesis

@@ -32,6 +32,7 @@ STAGES = (
     ("notebooks", "notebooks under nbval (+ budget plugin)", 300.0),
     ("notebooks-other-blas", "notebooks, stock nbval, other BLAS", 300.0),
     ("browser", "notebooks in JupyterLab (browser)", 300.0),
+    ("assignments", "nbgrader: release and autograde", 240.0),
 )
 NOTEBOOK = re.compile(r"([^/.\[\]]+\.ipynb)")
 

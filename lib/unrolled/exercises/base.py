@@ -57,6 +57,15 @@ that answer the exercise, as a notebook spells them (``"hmm.forward_step"``):
 the rules of :mod:`unrolled.exercises.rules` forbid a ``show()`` of one before
 the exercise, and ``make student`` drops the cell (tagged ``answer``) that
 shows one after it.
+
+**Strict mode, for an autograder.** ``check(fn, strict=True)`` is the one
+exception to rule 1, asked for explicitly: an answer that is not correct
+(wrong, or not attempted) raises ``AssertionError`` whose message is the
+verdict, diagnosis included, so a test cell that fails costs its points (the
+nbgrader assignments of ``make assignments`` call the checkers this way). A
+correct answer prints its verdict and returns it, as without ``strict``. The
+checker itself never raises otherwise: whatever the answer, the verdict is
+found first, in the same way.
 """
 from __future__ import annotations
 
@@ -303,13 +312,16 @@ class Exercise:
     returns: str = ""
     answered_by: Sequence[str] = ()
 
-    def __call__(self, fn, seed: int = 0) -> Verdict:
+    def __call__(self, fn, seed: int = 0, *, strict: bool = False) -> Verdict:
         try:
             verdict = self._check(fn, seed)
         except Exception as exc:    # the contract: never raise, even on an answer nobody foresaw
             last = traceback.format_exception_only(type(exc), exc)[-1].strip()
             verdict = Verdict(self.name, WRONG, f"the checker could not read your answer ({last})")
-        return report(self._scrub(verdict))
+        verdict = self._scrub(verdict)
+        if strict and not verdict.correct:      # an autograder's test cell: the verdict is the error
+            raise AssertionError(str(verdict))
+        return report(verdict)
 
     def _scrub(self, verdict: Verdict) -> Verdict:
         for text in self.forbidden:
