@@ -526,3 +526,15 @@ def test_an_exercise_that_leans_on_another_is_found():
     out, summary = assignments.convert(nb)
     assert leaning(out, summary) == [
         "nb09.check_temperature: its solution uses tanh_slope(), the function of nb00.check_tanh_slope"]
+
+
+def test_the_course_figures_travel_inside_the_assignments(tmp_path):
+    written = assignments.write_assignments(NOTEBOOKS, tmp_path)
+    assert written
+    attached = 0
+    for path, _ in written:
+        text = path.read_text()
+        assert "../figures/" not in text, f"{path.name} points outside its assignment folder"
+        nb = json.loads(text)
+        attached += sum(len(c.get("attachments", {})) for c in nb["cells"])
+    assert attached >= 4   # the trellis (02), gradient against lag (04), LSTM (05) and GRU (06) cells

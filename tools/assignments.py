@@ -66,6 +66,9 @@ if str(ROOT / "lib") not in sys.path:
 
 from unrolled.exercises import SOLUTION_TAG, checkers, exercise_cells  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "tools"))
+from student import attach_figures  # noqa: E402  (figures travel inside the notebook, as in make student)
+
 #: Points of each exercise, keyed as the notebook calls its checker. The one place they are set.
 POINTS: dict[str, int] = {
     "nb00.check_tanh_slope": 1,
@@ -439,6 +442,7 @@ def write_assignments(notebooks: Path, course: Path) -> list[tuple[Path, list[di
         if converted is None:
             continue
         nb, summary = converted
+        attach_figures(nb, notebooks.resolve().parent / "figures")
         target.mkdir(parents=True)
         out = target / path.name
         out.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
