@@ -148,9 +148,9 @@ def open_page(page, log, site: Path, rel: str) -> dict:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / (Path(rel).stem + ".png")))
     explorer = page.locator(".unrolled-static-widget")
-    if explorer.count():  # the first explorer with the figure stored under it
-        explorer.first.locator("xpath=ancestor::div[contains(@class, 'jp-OutputArea')][1]").screenshot(
-            path=str(SCREENSHOTS / (Path(rel).stem + "_explorer.png")))
+    if explorer.count():  # the first explorer with the figure stored under it: its cell's output area
+        area = explorer.first.locator("xpath=ancestor::div[contains(concat(' ', @class, ' '), ' jp-OutputArea ')][1]")
+        area.screenshot(path=str(SCREENSHOTS / (Path(rel).stem + "_explorer.png")))
     return info
 
 
