@@ -17,7 +17,7 @@ NBG_PY    := $(NBG_VENV)/bin/python
 NBG_STAMP := $(NBG_VENV)/.installed
 COURSE    ?= build/nbgrader
 
-.PHONY: lab test test-unit test-student test-notebooks test-notebooks-other-blas test-browser test-assignments assignments constraints-nbgrader notebooks figures student html slides bench constraints lint clean help
+.PHONY: lab test test-unit test-student test-notebooks test-notebooks-other-blas test-browser test-exports test-assignments assignments constraints-nbgrader notebooks figures student html slides bench constraints lint clean help
 
 help:
 	@echo "make lab         install (first time) and open the course in JupyterLab (PORT=8888 by default)"
@@ -26,7 +26,7 @@ help:
 	@echo "make figures     regenerate figures/ from the library"
 	@echo "make student     write notebooks without solutions to build/student/"
 	@echo "make assignments write the exercises as nbgrader assignments to build/nbgrader/ (COURSE=...)"
-	@echo "make html        export the executed notebooks to build/html/"
+	@echo "make html        the course as a static site, offline: build/html/index.html"
 	@echo "make slides      export the notebooks as reveal.js slides to build/slides/"
 	@echo "make bench       speed measurements (benchmarks/)"
 
@@ -61,7 +61,7 @@ lab: $(LAB_STAMP)
 # fresh clone within 20 minutes; the notebook series within 5 minutes under nbval.
 # Every stage writes $(REPORT)/<stage>.xml; tools/test_report.py closes the run
 # with where the time went (per stage, per notebook, the slowest tests).
-test: lint test-unit test-student test-notebooks test-notebooks-other-blas test-browser test-assignments
+test: lint test-unit test-student test-notebooks test-notebooks-other-blas test-browser test-exports test-assignments
 	@$(PY) tools/test_report.py $(REPORT)
 
 test-unit: $(DEV_STAMP)
@@ -88,7 +88,15 @@ test-notebooks-other-blas: $(DEV_STAMP)
 # in build/browser/. Without chromium on PATH the run says in one line that it
 # skipped; with UNROLLED_REQUIRE_BROWSER=1 (as in .ci/run) a skip fails.
 test-browser: $(DEV_STAMP)
-	$(PY) -m pytest tests/browser -q --junitxml=$(REPORT)/browser.xml
+	$(PY) -m pytest tests/browser --ignore=tests/browser/test_site.py -q --junitxml=$(REPORT)/browser.xml
+
+# The static exports in Chromium with every request that would leave the machine
+# blocked: the site (make html) built once into a temporary folder and every page
+# opened; screenshots in build/browser/site/. Needs the local copies of MathJax,
+# require.js and the widget manager (tools/vendor.py, fetched once).
+test-exports: $(DEV_STAMP)
+	$(PY) tools/vendor.py
+	$(PY) -m pytest tests/browser/test_site.py -q --junitxml=$(REPORT)/exports.xml
 
 # The exercises as nbgrader assignments, for real: generated, released by nbgrader, and
 # autograded with the solutions filled in (full marks), as released (zero) and with each
@@ -113,8 +121,11 @@ figures: $(LAB_STAMP)
 student: $(DEV_STAMP)
 	$(PY) tools/student.py notebooks build/student
 
+# The course as a static site in build/html/ (index.html: the course map), offline:
+# MathJax, require.js and the widget manager are local copies (tools/vendor.py).
 html: $(DEV_STAMP)
-	$(PY) -m jupyter nbconvert --to html --output-dir build/html notebooks/*.ipynb
+	$(PY) tools/vendor.py
+	$(PY) tools/site.py notebooks build/html
 
 slides: $(DEV_STAMP)
 	$(PY) -m jupyter nbconvert --to slides --output-dir build/slides notebooks/*.ipynb

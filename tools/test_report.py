@@ -32,6 +32,8 @@ STAGES = (
     ("notebooks", "notebooks under nbval (+ budget plugin)", 300.0),
     ("notebooks-other-blas", "notebooks, stock nbval, other BLAS", 300.0),
     ("browser", "notebooks in JupyterLab (browser)", 300.0),
+    # make test-exports: the static site (tests/browser/test_site.py, build included) and the slides
+    ("exports", "static site and slides, offline (browser)", 240.0),
     ("assignments", "nbgrader: release and autograde", 240.0),
 )
 NOTEBOOK = re.compile(r"([^/.\[\]]+\.ipynb)")
@@ -82,7 +84,8 @@ def report(folder: Path, slowest: int = 8) -> tuple[list[str], list[str]]:
                  f"{INSTALL_ALLOWANCE / 60:.0f} for installing){flag}")
     if per_notebook:
         stems = [s for s, _, _ in STAGES if s != "unit"]
-        short = {"student": "student", "notebooks": "nbval", "notebooks-other-blas": "other BLAS", "browser": "browser"}
+        short = {"student": "student", "notebooks": "nbval", "notebooks-other-blas": "other BLAS", "browser": "browser",
+                 "exports": "exports", "assignments": "nbgrader"}
         lines.append("")
         lines.append(f"{'per notebook (s)':42s} " + " ".join(f"{short.get(s, s):>11s}" for s in stems))
         for name in sorted(per_notebook):
