@@ -87,8 +87,12 @@ student: $(DEV_STAMP)
 html: $(DEV_STAMP)
 	$(PY) -m jupyter nbconvert --to html --output-dir build/html notebooks/*.ipynb
 
+# One reveal.js deck per notebook, slide types as tools/slides.py tags them (it refuses
+# a notebook whose tags differ from its rules); reveal.js, MathJax and require.js are
+# copied from build/vendor (tools/vendor.py) into build/slides/vendor, figures inlined.
 slides: $(DEV_STAMP)
-	$(PY) -m jupyter nbconvert --to slides --output-dir build/slides notebooks/*.ipynb
+	$(PY) tools/vendor.py
+	$(PY) tools/slides.py --export build/slides
 
 # OpenBLAS picks its kernel for the CPU it finds; OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE
 # would override that, so they are unset here (only here). The table says which kernel ran.
