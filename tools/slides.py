@@ -320,19 +320,23 @@ def deck_sizes(nb: dict) -> tuple[int, int]:
 
 # -- the static decks -------------------------------------------------------
 
-#: What each deck loads, copied from build/vendor (tools/vendor.py) into <out>/vendor.
+#: What each deck loads, copied from build/vendor (tools/vendor.py) into ``out``:
+#: {vendor folder: (folder under out, [parts])}. The widget manager goes where its
+#: script looks for its icon fonts (@jupyter-widgets/html-manager/dist, and the
+#: fonts once more in @jupyter-widgets/).
 COPY = {
-    "reveal.js": ["dist", "plugin"],
-    "requirejs": ["require.js"],
-    "mathjax": ["MathJax.js", "config", "extensions", "jax", "fonts"],
-    "html-manager": ["dist"],
+    "reveal.js": ("vendor/reveal.js", ["dist", "plugin"]),
+    "requirejs": ("vendor/requirejs", ["require.js"]),
+    "mathjax": ("vendor/mathjax", ["MathJax.js", "config", "extensions", "jax", "fonts"]),
+    "html-manager": ("@jupyter-widgets/html-manager", ["dist"]),
 }
+WIDGET_FONTS = ("*.woff2", "*.woff", "*.ttf")
 
 
 def copy_vendor(out: Path) -> None:
     """Copy the scripts the decks load next to them, unless the same version is there."""
-    for folder, parts in COPY.items():
-        source, target = VENDOR / folder, out / "vendor" / folder
+    for folder, (where, parts) in COPY.items():
+        source, target = VENDOR / folder, out / where
         stamp = (source / ".integrity").read_text()
         if (target / ".integrity").is_file() and (target / ".integrity").read_text() == stamp:
             continue
@@ -344,6 +348,10 @@ def copy_vendor(out: Path) -> None:
                                 ignore=shutil.ignore_patterns("*.map", "unpacked", "test", "*.eot", "*.svg", "otf"))
             else:
                 shutil.copy2(source / part, target / part)
+        if folder == "html-manager":
+            for pattern in WIDGET_FONTS:
+                for font in (target / "dist").glob(pattern):
+                    shutil.copy2(font, target.parent / font.name)
         (target / ".integrity").write_text(stamp)
 
 
@@ -360,7 +368,7 @@ def export(notebooks: list[Path], out: Path) -> None:
         f"--SlidesExporter.reveal_height={SCREEN_HEIGHT}",
         "--SlidesExporter.require_js_url=vendor/requirejs/require.js",
         "--SlidesExporter.mathjax_url=vendor/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
-        "--SlidesExporter.widget_renderer_url=vendor/html-manager/dist/embed-amd.js",
+        "--SlidesExporter.widget_renderer_url=@jupyter-widgets/html-manager/dist/embed-amd.js",
         # ../figures/NAME.png in markdown, inlined: the deck needs no figures/ folder beside it.
         "--SlidesExporter.embed_images=True",
         "--log-level=WARN",
