@@ -11,11 +11,11 @@ DEV_STAMP := $(VENV)/.installed-dev
 PORT   ?= 8888
 REPORT := build/test-report
 
-.PHONY: lab test test-unit test-student test-notebooks test-notebooks-other-blas test-browser notebooks figures student html slides bench constraints lint clean help
+.PHONY: lab test test-unit test-student test-notebooks test-notebooks-other-blas test-browser test-exports notebooks figures student html slides bench constraints lint clean help
 
 help:
 	@echo "make lab         install (first time) and open the course in JupyterLab (PORT=8888 by default)"
-	@echo "make test        install, then run every test: library, explorers, notebooks (twice), browser"
+	@echo "make test        install, then run every test: library, explorers, notebooks (twice), browser, exports"
 	@echo "make notebooks   re-execute every notebook in place and store its outputs"
 	@echo "make figures     regenerate figures/ from the library"
 	@echo "make student     write notebooks without solutions to build/student/"
@@ -45,7 +45,7 @@ lab: $(LAB_STAMP)
 # fresh clone within 20 minutes; the notebook series within 5 minutes under nbval.
 # Every stage writes $(REPORT)/<stage>.xml; tools/test_report.py closes the run
 # with where the time went (per stage, per notebook, the slowest tests).
-test: lint test-unit test-student test-notebooks test-notebooks-other-blas test-browser
+test: lint test-unit test-student test-notebooks test-notebooks-other-blas test-browser test-exports
 	@$(PY) tools/test_report.py $(REPORT)
 
 test-unit: $(DEV_STAMP)
@@ -72,7 +72,14 @@ test-notebooks-other-blas: $(DEV_STAMP)
 # in build/browser/. Without chromium on PATH the run says in one line that it
 # skipped; with UNROLLED_REQUIRE_BROWSER=1 (as in .ci/run) a skip fails.
 test-browser: $(DEV_STAMP)
-	$(PY) -m pytest tests/browser -q --junitxml=$(REPORT)/browser.xml
+	$(PY) -m pytest tests/browser -q --ignore-glob='tests/browser/test_slides*' --junitxml=$(REPORT)/browser.xml
+
+# The teaching outputs in the browser, offline: the static decks of make slides (built
+# once, opened from disk with every non-local request blocked) and every notebook as a
+# live slideshow in JupyterLab; screenshots in build/browser/slides/.
+test-exports: $(DEV_STAMP)
+	$(PY) tools/vendor.py
+	$(PY) -m pytest tests/browser/test_slides_static.py tests/browser/test_slides_live.py -q --junitxml=$(REPORT)/exports.xml
 
 # REFRESH=1 also stores new measurements in the cells tagged volatile (timings).
 notebooks: $(DEV_STAMP)

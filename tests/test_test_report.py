@@ -27,7 +27,7 @@ def test_stages_notebooks_and_slowest_tests(tmp_path):
     assert "notebooks, stock nbval, other BLAS           (not run)" in text
     assert "all stages                                   102.0 s" in text
     row = next(line for line in lines if line.startswith("02_hmm_as_rnn.ipynb"))
-    assert row.split()[1:] == ["-", "3.5", "-", "20.0"]
+    assert row.split()[1:] == ["-", "3.5", "-", "20.0", "-"]
     slow = lines[lines.index("slowest 2 tests:") + 1:]
     assert slow == ["    20.0 s  [browser] tests.browser.test_notebooks::test_notebook[02_hmm_as_rnn.ipynb]",
                     "     7.5 s  [unit] tests.test_a::test_slow"]

@@ -32,6 +32,7 @@ STAGES = (
     ("notebooks", "notebooks under nbval (+ budget plugin)", 300.0),
     ("notebooks-other-blas", "notebooks, stock nbval, other BLAS", 300.0),
     ("browser", "notebooks in JupyterLab (browser)", 300.0),
+    ("exports", "slides and site in the browser, offline", 240.0),
 )
 NOTEBOOK = re.compile(r"([^/.\[\]]+\.ipynb)")
 
