@@ -191,3 +191,18 @@ def test_execute_notebooks_keeps_the_slide_types(tmp_path):
     nb = json.loads(path.read_text())
     assert nb["cells"][1]["outputs"][0]["text"] == "42\n"  # it did run
     assert [c["metadata"]["slideshow"]["slide_type"] for c in nb["cells"]] == ["slide", "-"]
+
+
+def test_the_slideshow_theme_loads_no_web_fonts():
+    """make lab's settings give the live slideshow a theme whose CSS stays on this machine.
+
+    jupyterlab-rise's default theme ("simple") imports fonts from Google; so does every
+    reveal.js theme but black and white. The live test (test_slides_live.py) uses the same theme.
+    """
+    overrides = json.loads((ROOT / "tools" / "jupyter-config" / "labconfig" / "default_setting_overrides.json")
+                           .read_text())
+    theme = overrides["jupyterlab-rise:plugin"]["theme"]
+    assert theme in ("white", "black")
+    live = (ROOT / "tests" / "browser" / "test_slides_live.py").read_text()
+    assert f'"theme": "{theme}"' in live
+    assert '"--SlidesExporter.reveal_theme=white"' in (ROOT / "tools" / "slides.py").read_text()
