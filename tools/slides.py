@@ -1,7 +1,7 @@
 """Slide types for every notebook, by rules, and the static decks of `make slides`.
 
 An instructor lectures from the running notebook with JupyterLab's slideshow
-(jupyterlab-rise: View > Render as slideshow, or Alt-R), or from the static
+(jupyterlab-rise: View > Render as Reveal Slideshow, or Alt-R), or from the static
 reveal.js decks in build/slides/. Both read each cell's
 ``metadata.slideshow.slide_type``; this tool sets it from the cell's content,
 so the tagging is redone in one command after any notebook changes:

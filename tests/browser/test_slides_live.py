@@ -2,7 +2,7 @@
 
 The test JupyterLab (tests/browser/conftest.py) serves jupyterlab-rise's slideshow
 page, ``/rise/<notebook>``: the page an instructor gets from View > Render as
-slideshow (Alt-R). For each notebook: the slideshow opens; it has as many slides as
+Reveal Slideshow (Alt-R). For each notebook: the slideshow opens; it has as many slides as
 the tags give (tools/slides.py); the space bar steps through every slide to the
 last; each slide, when shown, fits a 1280x720 screen; no request leaves the
 machine; no console error except the known ones below. A few screenshots per deck
