@@ -96,7 +96,7 @@ html: $(DEV_STAMP)
 
 # One reveal.js deck per notebook, slide types as tools/slides.py tags them (it refuses
 # a notebook whose tags differ from its rules); reveal.js, MathJax and require.js are
-# copied from build/vendor (tools/vendor.py) into build/slides/vendor, figures inlined.
+# copied from build/vendor (tools/vendor.py) into build/slides/vendor, figures/ beside them.
 slides: $(DEV_STAMP)
 	$(PY) tools/vendor.py
 	$(PY) tools/slides.py --export build/slides

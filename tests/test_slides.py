@@ -206,3 +206,10 @@ def test_the_slideshow_theme_loads_no_web_fonts():
     live = (ROOT / "tests" / "browser" / "test_slides_live.py").read_text()
     assert f'"theme": "{theme}"' in live
     assert '"--SlidesExporter.reveal_theme=white"' in (ROOT / "tools" / "slides.py").read_text()
+
+
+def test_figure_links_point_at_the_copy_beside_the_deck():
+    html = ('<p><img alt="An RNN" src="../figures/unrolled_rnn.png"/> <img src="data:image/png;base64,AA"/>'
+            ' <a href="../figures/x.png">../figures/x.png</a></p>')
+    assert slides.link_figures(html) == html.replace('src="../figures/', 'src="figures/')
+    assert (ROOT / "figures" / "unrolled_rnn.png").is_file()  # what export() copies to <out>/figures

@@ -88,6 +88,7 @@ SETUP = re.compile(r"^\s*(import |from \S+ import |%|[A-Z][A-Z0-9_]*\s*=|np\.set
 HEADING = re.compile(r"^(#{1,6})\s")
 LIST_ITEM = re.compile(r"^([-*+]|\d+\.)\s")
 IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)")
+FIGURE_LINK = re.compile(r'(<img\b[^>]*\bsrc=)"\.\./figures/')
 
 
 def png_size(data: bytes) -> tuple[int, int] | None:
@@ -355,6 +356,11 @@ def copy_vendor(out: Path) -> None:
         (target / ".integrity").write_text(stamp)
 
 
+def link_figures(html: str) -> str:
+    """Point the deck's ``<img src="../figures/...">`` at the copy of figures/ beside it."""
+    return FIGURE_LINK.sub(r'\1"figures/', html)
+
+
 def export(notebooks: list[Path], out: Path) -> None:
     """Write ``<out>/<notebook>.slides.html`` for every notebook; everything they load is in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
@@ -369,12 +375,18 @@ def export(notebooks: list[Path], out: Path) -> None:
         "--SlidesExporter.require_js_url=vendor/requirejs/require.js",
         "--SlidesExporter.mathjax_url=vendor/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
         "--SlidesExporter.widget_renderer_url=@jupyter-widgets/html-manager/dist/embed-amd.js",
-        # ../figures/NAME.png in markdown, inlined: the deck needs no figures/ folder beside it.
-        "--SlidesExporter.embed_images=True",
         "--log-level=WARN",
         *map(str, notebooks),
     ]
     subprocess.run(argv, check=True)
+    # Markdown shows figures as ../figures/NAME.png (from notebooks/); the decks get a copy
+    # of figures/ beside them and the links follow, so build/slides stands alone.
+    if FIGURES.is_dir():
+        shutil.copytree(FIGURES, out / "figures", dirs_exist_ok=True)
+    for notebook in notebooks:
+        deck = out / f"{notebook.stem}.slides.html"
+        html = deck.read_text(encoding="utf-8")
+        deck.write_text(link_figures(html), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
