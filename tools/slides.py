@@ -15,7 +15,7 @@ Rules, first match wins (``slide_type``):
 1. the override table ``OVERRIDES`` (notebook, cell id) -> type, for exceptions;
 2. a cell tagged ``solution`` or ``answer``, or an empty cell -> ``skip``
    (no solution on a slide; ``answer`` cells show the library's answer);
-3. a set-up code cell (only imports, settings and constants, no output) -> ``skip``;
+3. a set-up code cell (it imports something and shows no output) -> ``skip``;
 4. a code cell whose source is a wall (more than ``CODE_WALL`` lines) -> ``skip``,
    its outputs too: the lecture shows the result in the next cells or says it;
 5. a markdown cell that starts with a ``#`` or ``##`` heading -> ``slide``,
@@ -71,20 +71,20 @@ OVERRIDES: dict[str, dict[str, str]] = {}
 # -- estimating a cell's height (pixels at 1280x720) ------------------------
 
 TEXT_WIDTH = 1120        # pixels of a line of prose or code on a slide
-CHAR_PX = 9.5            # average width of a character of prose
-LINE_PX = 27             # a line of prose
-LIST_LINE_PX = 32        # a line of a list item
-CODE_LINE_PX = 23        # a line of code or printed text
+CHAR_PX = 7.6            # average width of a character of prose
+LINE_PX = 22             # a line of prose
+LIST_LINE_PX = 26        # a line of a list item
+CODE_LINE_PX = 18        # a line of code or printed text
 PARAGRAPH_PX = 14        # space between blocks
-HEADING_PX = {1: 56, 2: 48, 3: 40, 4: 32, 5: 28, 6: 28}
-MATH_BLOCK_PX = 56       # a display equation
-TABLE_ROW_PX = 48
+HEADING_PX = {1: 50, 2: 42, 3: 36, 4: 30, 5: 26, 6: 26}
+MATH_BLOCK_PX = 46       # a display equation
+TABLE_ROW_PX = 40
 CELL_PX = 16             # padding around a cell
-CODE_CHARS = 95          # characters of printed text in a line before it wraps
+IMAGE_MARGIN_PX = 30     # space around an image
+CODE_CHARS = 120         # characters of printed text in a line before it wraps
 WIDGET_ROW_PX = 50       # a row of a widget box (a control, a title, a readout)
 
-SETUP = re.compile(r"^\s*(import |from \S+ import |%|[A-Z][A-Z0-9_]*\s*=|np\.set_printoptions|plt\.rcParams|"
-                   r"warnings\.|os\.environ|sys\.path|#|$)")
+IMPORT = re.compile(r"^(import \S|from \S+ import )")
 HEADING = re.compile(r"^(#{1,6})\s")
 LIST_ITEM = re.compile(r"^([-*+]|\d+\.)\s")
 IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)")
@@ -99,8 +99,8 @@ def png_size(data: bytes) -> tuple[int, int] | None:
 
 
 def image_px(width: int, height: int) -> float:
-    """Displayed height of an image of that size: natural size, shrunk to the text width."""
-    return height * min(1.0, TEXT_WIDTH / max(width, 1))
+    """Displayed height of an image of that size: natural size, shrunk to the text width, and its margin."""
+    return height * min(1.0, TEXT_WIDTH / max(width, 1)) + IMAGE_MARGIN_PX
 
 
 def prose_lines(text: str, width: float = TEXT_WIDTH) -> int:
@@ -164,7 +164,11 @@ def widget_px(model_id: str, widgets: dict) -> float:
     if name == "VBoxModel" or name == "BoxModel":
         return 10 + sum(widget_px(c.removeprefix("IPY_MODEL_"), widgets) for c in children)
     if name == "HBoxModel":
-        return max([widget_px(c.removeprefix("IPY_MODEL_"), widgets) for c in children], default=WIDGET_ROW_PX)
+        # A progress bar is one row; a row of controls wraps on a slide, so it counts as a column.
+        kids = [widgets.get(c.removeprefix("IPY_MODEL_"), {}).get("model_name", "") for c in children]
+        if any(k.endswith("ProgressModel") for k in kids):
+            return WIDGET_ROW_PX
+        return sum(widget_px(c.removeprefix("IPY_MODEL_"), widgets) for c in children) or WIDGET_ROW_PX
     return WIDGET_ROW_PX
 
 
@@ -219,13 +223,11 @@ def widget_state(nb: dict) -> dict:
 # -- the rules --------------------------------------------------------------
 
 def is_setup(cell: dict) -> bool:
-    """A code cell that only sets up (imports, settings, constants) and shows nothing."""
+    """A code cell that sets up and shows nothing: it imports, and has no output."""
     if cell["cell_type"] != "code" or cell.get("outputs"):
         return False
     lines = "".join(cell.get("source", "")).splitlines()
-    return any(line.strip() for line in lines) and all(SETUP.match(line) or line.startswith((" ", ")"))
-                                                       for line in lines) and any(
-        line.startswith(("import ", "from ")) for line in lines)
+    return any(IMPORT.match(line) for line in lines)
 
 
 def fixed_type(cell: dict) -> str | None:

@@ -34,11 +34,13 @@ slides_tool = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(slides_tool)
 
 # Every slide of the deck, visited with Reveal's own "next" (the space bar: slides,
-# subslides and fragments in order), measured when shown.
-JS_WALK = """() => {
+# subslides and fragments in order), measured when shown and typeset again.
+JS_WALK = """async () => {
+  const settled = () => new Promise(resolve => MathJax.Hub.Queue(resolve));  // after any re-typesetting
   const out = [];
   Reveal.slide(0, 0, -1);
   for (let guard = 0; guard < 2000; guard++) {
+    await settled();
     const s = Reveal.getCurrentSlide();
     const i = Reveal.getIndices();
     const last = out[out.length - 1];
