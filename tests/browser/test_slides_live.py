@@ -66,6 +66,7 @@ JS_NOW = """() => {
 def rise(lab_server):
     from playwright.sync_api import sync_playwright
 
+    shutil.rmtree(SHOTS, ignore_errors=True)  # this run's screenshots only
     settings = Path(lab_server.env["JUPYTERLAB_SETTINGS_DIR"]) / "jupyterlab-rise" / "plugin.jupyterlab-settings"
     settings.parent.mkdir(parents=True, exist_ok=True)
     settings.write_text(json.dumps(RISE_SETTINGS))

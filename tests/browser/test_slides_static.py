@@ -78,6 +78,7 @@ def decks():
     check = subprocess.run([sys.executable, str(ROOT / "tools" / "vendor.py"), "--check"], capture_output=True)
     if check.returncode:
         pytest.fail("build/vendor is incomplete: run python tools/vendor.py (make slides does)")
+    shutil.rmtree(SHOTS, ignore_errors=True)  # this run's screenshots only
     start = time.monotonic()
     subprocess.run([sys.executable, str(ROOT / "tools" / "slides.py"), "--export", str(OUT)], check=True,
                    capture_output=True)
