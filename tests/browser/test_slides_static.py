@@ -3,9 +3,9 @@
 One build per session (``tools/slides.py --export build/slides``, as ``make slides``);
 then, for each deck: reveal.js is loaded and answers as ``Reveal``; the deck has as
 many slides as the notebook's tags give; the right arrow moves to the next slide;
-stepping through every slide to the end, each one fits a 1280x720 screen; every
-equation is typeset by MathJax (none left as raw ``$...$``); every image has
-loaded; no solution is on a slide; no console error and no request left the machine
+stepping through every slide to the end, each one fits a 1280x720 screen and shows
+its equations (none blank); every equation is typeset by MathJax (none left as raw
+``$...$``); every image has loaded; no solution is on a slide; no console error and no request left the machine
 or failed. Screenshots of the first, a middle and the last slide go to
 build/browser/slides/static/.
 """
@@ -45,7 +45,8 @@ JS_WALK = """async () => {
     const i = Reveal.getIndices();
     const last = out[out.length - 1];
     if (!last || last.h !== i.h || last.v !== i.v)
-      out.push({h: i.h, v: i.v, height: s.scrollHeight, width: s.scrollWidth});
+      out.push({h: i.h, v: i.v, height: s.scrollHeight, width: s.scrollWidth,
+                blank: Array.from(s.querySelectorAll('.MathJax_CHTML')).filter(m => !m.offsetWidth && !m.closest('aside.notes')).length});
     if (Reveal.isLastSlide() && !Reveal.availableFragments().next) break;
     Reveal.next();
   }
@@ -146,6 +147,8 @@ def test_static_deck(page, notebook):
     wide = [f"slide {s['h']}.{s['v']}: {s['width']} px" for s in walk["slides"] if s["width"] > SCREEN["width"]]
     assert not tall, f"slides taller than the screen: {tall}"
     assert not wide, f"slides wider than the screen: {wide}"
+    blank = [f"slide {s['h']}.{s['v']}: {s['blank']}" for s in walk["slides"] if s["blank"]]
+    assert not blank, f"equations shown blank (zero width): {blank}"
 
     if "$" in "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"):
         assert math["rendered"] > 0, "no equation typeset"
@@ -159,6 +162,7 @@ def test_static_deck(page, notebook):
                                                       walk["slides"][len(walk["slides"]) // 2]["v"]),
                          "last": (walk["slides"][-1]["h"], walk["slides"][-1]["v"])}.items():
         page.evaluate(f"() => Reveal.slide({h}, {v})")
+        page.evaluate("() => new Promise(resolve => MathJax.Hub.Queue(resolve))")  # re-typeset first
         page.screenshot(path=str(SHOTS / f"{notebook.stem}-{name}.png"))
 
     assert len(page.context.blocked) == blocked, f"requests that would leave the machine: {page.context.blocked}"
