@@ -46,7 +46,8 @@ JS_WALK = """async () => {
     const last = out[out.length - 1];
     if (!last || last.h !== i.h || last.v !== i.v)
       out.push({h: i.h, v: i.v, height: s.scrollHeight, width: s.scrollWidth,
-                blank: Array.from(s.querySelectorAll('.MathJax_CHTML')).filter(m => !m.offsetWidth && !m.closest('aside.notes')).length});
+                blank: Array.from(s.querySelectorAll('.MathJax_CHTML'))
+                  .filter(m => !m.offsetWidth && !m.closest('aside.notes')).length});
     if (Reveal.isLastSlide() && !Reveal.availableFragments().next) break;
     Reveal.next();
   }
