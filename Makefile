@@ -21,7 +21,7 @@ COURSE    ?= build/nbgrader
 
 help:
 	@echo "make lab         install (first time) and open the course in JupyterLab (PORT=8888 by default)"
-	@echo "make test        install, then run every test: library, explorers, notebooks (twice), browser"
+	@echo "make test        install, then run every test: library, explorers, notebooks (twice), browser, exports"
 	@echo "make notebooks   re-execute every notebook in place and store its outputs"
 	@echo "make figures     regenerate figures/ from the library"
 	@echo "make student     write notebooks without solutions to build/student/"
@@ -88,15 +88,17 @@ test-notebooks-other-blas: $(DEV_STAMP)
 # in build/browser/. Without chromium on PATH the run says in one line that it
 # skipped; with UNROLLED_REQUIRE_BROWSER=1 (as in .ci/run) a skip fails.
 test-browser: $(DEV_STAMP)
-	$(PY) -m pytest tests/browser --ignore=tests/browser/test_site.py -q --junitxml=$(REPORT)/browser.xml
+	$(PY) -m pytest tests/browser -q --ignore=tests/browser/test_site.py --ignore-glob='tests/browser/test_slides*' --junitxml=$(REPORT)/browser.xml
 
-# The static exports in Chromium with every request that would leave the machine
+# The teaching outputs in Chromium with every request that would leave the machine
 # blocked: the site (make html) built once into a temporary folder and every page
-# opened; screenshots in build/browser/site/. Needs the local copies of MathJax,
-# require.js and the widget manager (tools/vendor.py, fetched once).
+# opened (screenshots in build/browser/site/); the static decks of make slides, built
+# once and stepped through; every notebook as a live slideshow in JupyterLab
+# (screenshots in build/browser/slides/). Needs the local copies of MathJax, require.js,
+# the widget manager and reveal.js (tools/vendor.py, fetched once).
 test-exports: $(DEV_STAMP)
 	$(PY) tools/vendor.py
-	$(PY) -m pytest tests/browser/test_site.py -q --junitxml=$(REPORT)/exports.xml
+	$(PY) -m pytest tests/browser/test_site.py tests/browser/test_slides_static.py tests/browser/test_slides_live.py -q --junitxml=$(REPORT)/exports.xml
 
 # The exercises as nbgrader assignments, for real: generated, released by nbgrader, and
 # autograded with the solutions filled in (full marks), as released (zero) and with each
@@ -127,8 +129,12 @@ html: $(DEV_STAMP)
 	$(PY) tools/vendor.py
 	$(PY) tools/site.py notebooks build/html
 
+# One reveal.js deck per notebook, slide types as tools/slides.py tags them (it refuses
+# a notebook whose tags differ from its rules); reveal.js, MathJax and require.js are
+# copied from build/vendor (tools/vendor.py) into build/slides/vendor, figures/ beside them.
 slides: $(DEV_STAMP)
-	$(PY) -m jupyter nbconvert --to slides --output-dir build/slides notebooks/*.ipynb
+	$(PY) tools/vendor.py
+	$(PY) tools/slides.py --export build/slides
 
 # OpenBLAS picks its kernel for the CPU it finds; OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE
 # would override that, so they are unset here (only here). The table says which kernel ran.
