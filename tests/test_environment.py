@@ -85,7 +85,7 @@ def test_a_differing_course_package_is_named_with_the_fix_for_any_environment(tm
     assert report.works and not report.ok
     assert report.differences == ["numpy 2.0.0; the course was tested with 2.4.6"]
     text = report.text()
-    assert "numpy               2.4.6      2.0.0  differs" in text
+    assert "numpy                   2.4.6      2.0.0  differs" in text
     assert "rm -rf .venv" in text and "make lab" in text              # the course's own .venv
     assert "pip install -r requirements.txt" in text and "conda" in text  # anywhere else
 
@@ -124,8 +124,8 @@ def test_without_pin_files_it_degrades_to_a_clear_message(tmp_path, monkeypatch)
     assert not report.ok and not report.pins_found
     text = report.text()
     assert "pin files" in text and "make lab" in text
-    assert "numpy                   -      2.4.6" in text
-    assert "matplotlib              -    missing" in text
+    assert "numpy                       -      2.4.6" in text
+    assert "matplotlib                  -    missing" in text
 
 
 def test_the_pins_are_found_from_the_notebooks_folder_when_the_package_lives_elsewhere(monkeypatch):

@@ -213,7 +213,7 @@ class Report:
     def text(self) -> str:
         """The report: a small table of the packages the course needs, then the verdict and what to do."""
         def line(name, pinned, installed, status=""):
-            return f"{name:12s} {pinned:>12s} {installed:>10s}  {status}".rstrip()
+            return f"{name:16s} {pinned:>12s} {installed:>10s}  {status}".rstrip()
 
         lines = [line("", "tested with", "installed"),
                  line("Python", _v(PYTHON), _v(self.python),
