@@ -177,6 +177,10 @@ def test_every_notebook_is_tagged_by_the_rules(path):
             assert kind == "skip", f"cell {cell['id']}: a solution or answer on a slide"
     slides_, total = slides.deck_sizes(nb)
     assert 3 <= slides_ and total <= 60, f"{path.name}: {slides_} slides, {total} with subslides"
+    hidden = [c["id"] for c, kind in zip(nb["cells"], kinds) if kind == "notes" and c["cell_type"] == "markdown"]
+    assert not hidden, f"{path.name}: text too tall for a slide, only in the speaker notes (split the cell): {hidden}"
+    assert kinds[next(i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "markdown")] == "slide", \
+        f"{path.name}: the deck does not open on the notebook's title"
 
 
 def test_execute_notebooks_keeps_the_slide_types(tmp_path):
