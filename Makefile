@@ -58,7 +58,7 @@ lab: $(LAB_STAMP)
 	$(PY) tools/lab.py --port $(PORT)
 
 # Budgets for the whole course (ten notebooks) on a 2-core machine: make test from a
-# fresh clone within 20 minutes; the notebook series within 5 minutes under nbval.
+# fresh clone within 25 minutes; the notebook series within 5 minutes under nbval.
 # Every stage writes $(REPORT)/<stage>.xml; tools/test_report.py closes the run
 # with where the time went (per stage, per notebook, the slowest tests).
 test: lint test-unit test-student test-notebooks test-notebooks-other-blas test-browser test-exports test-assignments
