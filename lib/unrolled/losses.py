@@ -7,7 +7,7 @@ length; ``reduction="sum"`` gives the notes' total loss L = sum_t L_t (001).
 import numpy as np
 
 from . import _checks
-from .activations import _log_softmax
+from .activations import _logsumexp
 
 
 def _weights(name, mask, shape, dtype):
@@ -38,21 +38,38 @@ def softmax_cross_entropy(logits, targets, mask=None, reduction="mean"):
     if targets.size and (targets.min() < 0 or targets.max() >= V):
         raise ValueError(f"targets: expected indices in [0, {V}), got values from {targets.min()} to {targets.max()}")
     _checks.choice("reduction", reduction, ("mean", "sum"))
-    logp = _log_softmax(logits)                     # logits are checked above
-    nll = -np.take_along_axis(logp, targets[..., None], axis=-1)[..., 0]
-    dlogits = np.exp(logp)
-    np.put_along_axis(dlogits, targets[..., None], np.take_along_axis(dlogits, targets[..., None], -1) - 1, -1)
-    if mask is None:                                # every position counts: weights of 1, the same numbers
-        n = logits.dtype.type(nll.size if reduction == "mean" else 1)
-        dlogits *= logits.dtype.type(1) / n
-        return float(nll.sum() / n), dlogits
-    w = _weights("mask", mask, targets.shape, logits.dtype)
-    n = w.sum() if reduction == "mean" else 1.0
-    if n == 0:
+    w = None if mask is None else _weights("mask", mask, targets.shape, logits.dtype)
+    if w is not None and reduction == "mean" and w.sum() == 0:
         raise ValueError("mask: expected at least one position to count, got an all-zero mask")
+    return _softmax_cross_entropy(logits, targets, w, reduction)
+
+
+def _softmax_cross_entropy(logits, targets, w=None, reduction="mean"):
+    """:func:`softmax_cross_entropy` without the argument checks, ``w`` the mask as weights (or None).
+
+    For callers whose logits and targets are checked already (a training loop's own
+    logits, targets checked once for the whole run). The same numbers as before the
+    checks were split off, bit for bit, with one buffer for log p and then dlogits:
+
+        log p = logits - logsumexp(logits)          (activations.log_softmax)
+        nll   = -log p[target]
+        dlogits = (exp(log p) - onehot(target)) / n
+    """
+    V = logits.shape[-1]
+    flat = targets.reshape(-1) + V * np.arange(targets.size)   # the targets' places in logits.ravel()
+    with np.errstate(over="ignore"):    # below -1.8e308 the log-probability rounds to -inf
+        d = logits - _logsumexp(logits, axis=-1, keepdims=True)    # log p
+        nll = -d.reshape(-1)[flat].reshape(targets.shape)
+        np.exp(d, out=d)                                        # p
+    d.reshape(-1)[flat] -= 1                                    # p - onehot(target)
+    if w is None:                                   # every position counts: weights of 1, the same numbers
+        n = logits.dtype.type(nll.size if reduction == "mean" else 1)
+        d *= logits.dtype.type(1) / n
+        return float(nll.sum() / n), d
+    n = w.sum() if reduction == "mean" else 1.0
     loss = float((nll * w).sum() / n)
-    dlogits *= (w / n)[..., None]
-    return loss, dlogits
+    d *= (w / n)[..., None]
+    return loss, d
 
 
 def mse(pred, target, mask=None, reduction="mean"):
