@@ -155,7 +155,7 @@ def goal(rows, factor=10.0):
 #: the stages of one training step, each the cumulative time of the library function that runs it
 STAGES = (("the recurrent loop forward (and the input lookup)", "sequence.py", "_forward_ids"),
           ("readout forward: logits = h W_yh^T + b_y", "layers.py", "_affine_forward"),
-          ("softmax cross-entropy and its gradient", "losses.py", "_softmax_cross_entropy"),
+          ("softmax cross-entropy and its gradient", "losses.py", "_mean_softmax_cross_entropy_in_place"),
           ("readout backward: dW_yh, db_y, dh", "layers.py", "_affine_backward"),
           ("the recurrent loop backward", "sequence.py", "_backward_steps"),
           ("weight gradients of the cell (dW_hh; dW_hx by scatter-add)", "sequence.py", "_gradients"),

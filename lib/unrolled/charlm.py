@@ -132,12 +132,13 @@ def loss_and_grads(kind, params, inputs, targets, state0=None):
 def _loss_and_grads(kind, params, inputs, targets, state0, core_args):
     """:func:`loss_and_grads` without the argument checks, for :func:`train`, which checks once per run.
 
-    The same steps through the libraries' unchecked cores: the lookup forward, the readout
-    as one product over all T B positions, the loss and dlogits in one buffer, BPTT.
+    The same steps through the library's unchecked cores: the lookup forward, the readout
+    as one product over all T B positions, the loss with dlogits written over the logits
+    (one exp per entry; equal to losses.softmax_cross_entropy up to rounding), BPTT.
     """
     hs, cell_cache = sequence._forward_ids(kind, inputs, cell_params(params), state0, core_args)
     logits, readout = layers._affine_forward(hs, params["W_yh"], params["b_y"])
-    loss, dlogits = losses._softmax_cross_entropy(logits, targets)
+    loss, dlogits = losses._mean_softmax_cross_entropy_in_place(logits, targets)   # logits -> dlogits
     dhs, dW_yh, db_y = layers._affine_backward(dlogits, readout)
     _, _, grads = sequence._backward(dhs, cell_cache)
     return loss, {**grads, "W_yh": dW_yh, "b_y": db_y}, sequence.last_state(cell_cache)

@@ -130,27 +130,26 @@ def clip_global_norm(grads, max_norm):
     """
     _check_dict("grads", grads)
     max_norm = _checks.positive_number("max_norm", max_norm)
-    norm = _finite_norm(grads)
-    scale = _scale(norm, max_norm)
+    norm = global_norm(grads)
+    if not np.isfinite(norm):
+        raise ValueError("grads: expected finite gradients, got NaN or inf (clipping cannot repair them)")
+    scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
     return {k: g * np.asarray(scale, dtype=np.asarray(g).dtype) for k, g in grads.items()}, norm
 
 
 def _finite_norm(grads) -> float:
+    # The global norm of a training loop's own gradients (unchecked), refusing NaN or inf.
     norm = _global_norm(grads)
     if not np.isfinite(norm):
         raise ValueError("grads: expected finite gradients, got NaN or inf (clipping cannot repair them)")
     return norm
 
 
-def _scale(norm, max_norm) -> float:
-    return min(1.0, max_norm / norm) if norm > 0 else 1.0
-
-
 def _clip_global_norm_in_place(grads, max_norm) -> float:
-    """:func:`clip_global_norm` on a training loop's own gradients (unchecked, finite norm required):
-    each array scaled in place, the same numbers. Returns the norm before clipping."""
+    """:func:`clip_global_norm` on a training loop's own gradients: unchecked, each array scaled
+    in place (the same numbers). Returns the norm before clipping."""
     norm = _finite_norm(grads)
-    scale = _scale(norm, max_norm)
+    scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
     if scale != 1.0:
         for g in grads.values():
             g *= np.asarray(scale, dtype=g.dtype)
