@@ -147,7 +147,10 @@ def _forward_ids(kind, ids, params, state0, core_args):
         state0 = zero_state(kind, ids.shape[1], W_rec.shape[1], dtype)
     D = params[cell.keys[0]].shape[1]
     identity = np.eye(D, dtype=dtype)                        # row v: phi(v)
-    table = cell.project(identity, params)                   # row v: the input half when v is read
+    # table = project(I), row v the input half when v is read, without the product by I:
+    # I W_x^T is W_x^T exactly (each entry one product by 1, plus zeros), and project(0) = b.
+    W_x = params[cell.keys[0]]                               # the input weight (width, D)
+    table = W_x.T + cell.project(np.zeros((1, D), dtype=dtype), params)
     hs, cache = _unroll(kind, cell, table[ids], params, state0, core_args)
     cache["ids"], cache["identity"] = ids, identity
     return hs, cache
