@@ -278,3 +278,26 @@ def test_the_optimisers_step_still_checks_what_their_update_does_not():
     assert optim._clip_global_norm_in_place(grads, 1.0) == 5.0
     assert np.allclose(grads["w"], [0.6, 0.8]) and np.array_equal(grads["w"], optim.clip_global_norm(
         {"w": np.array([3.0, 4.0])}, 1.0)[0]["w"])
+
+
+@pytest.mark.parametrize("kind", charlm.KINDS)
+def test_the_training_loops_unchecked_gradients_equal_the_checked_ones_and_finite_differences(kind):
+    rng = np.random.default_rng(4)
+    V, H, T, B = 6, 5, 7, 3
+    params = charlm.init(kind, V, H, rng)
+    for k in params:                                        # non-zero biases and readout
+        params[k] = params[k] + rng.normal(0, 0.3, params[k].shape)
+    inputs, targets = rng.integers(0, V, (T, B)), rng.integers(0, V, (T, B))
+    state0 = (rng.normal(size=(B, H)), rng.normal(size=(B, H))) if kind == "lstm" else rng.normal(size=(B, H))
+    core_args = cells._core_args(kind, params)
+    loss, grads, last = charlm.loss_and_grads(kind, params, inputs, targets, state0)
+    fast_loss, fast_grads, fast_last = charlm._loss_and_grads(kind, params, inputs, targets, state0, core_args)
+    assert fast_loss == pytest.approx(loss, rel=1e-13) and set(fast_grads) == set(grads)
+    for k in grads:
+        assert np.abs(fast_grads[k] - grads[k]).max() <= 1e-12 * np.abs(grads[k]).max(), k
+    assert all(np.array_equal(a, b) for a, b in zip(np.atleast_3d(fast_last), np.atleast_3d(last)))
+    report = gradcheck.check_gradients(
+        lambda p: charlm._loss_and_grads(kind, p, inputs, targets, state0, core_args)[0], params, fast_grads)
+    assert set(report) == set(params)
+    for key, err in report.items():
+        assert err["norm"] < 1e-7, (key, err)
