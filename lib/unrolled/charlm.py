@@ -232,8 +232,9 @@ def train(kind, params, stream_ids, T: int, steps: int, optimizer, *, clip_norm:
     (0 = before training), and ``on_eval(step, params)`` right after it (e.g. to sample).
     Returns ``{"loss": [nats per char per update], "eval_steps", "evals", "seconds", "cpu_seconds"}``.
     """
-    # Every argument is checked here, once; the updates run the unchecked cores
-    # (_loss_and_grads, the optimiser's _update), which check nothing per chunk.
+    # Every argument is checked here, once per run. Each update then runs what
+    # loss_and_grads, clip_global_norm and optimizer.step run, without their checks
+    # (the arrays are this loop's own): _loss_and_grads, clipping in place, _update.
     _kind(kind)
     _check_model(kind, params)
     T, steps = _checks.positive_int("T", T), _checks.positive_int("steps", steps)
