@@ -133,7 +133,7 @@ def _loss_and_grads(kind, params, inputs, targets, state0, core_args):
     """:func:`loss_and_grads` without the argument checks, for :func:`train`, which checks once per run.
 
     The same steps through the library's unchecked cores: the lookup forward, the readout
-    as one product over all T B positions, the loss with dlogits written over the logits
+    from a contiguous W_yh^T, the loss with dlogits written over the logits
     (one exp per entry; equal to losses.softmax_cross_entropy up to rounding), BPTT.
     """
     hs, cell_cache = sequence._forward_ids(kind, inputs, cell_params(params), state0, core_args)

@@ -23,11 +23,11 @@ def affine_forward(h, W, b):
 
 def _affine_forward(h, W, b):
     # affine_forward without the checks, for a training loop's own arrays (checked once
-    # per run, one dtype): the same numbers, as one product over all leading positions
-    # (a (T, B, H) array times W^T runs as T products of B rows, markedly slower), b added in place.
-    y = h.reshape(-1, h.shape[-1]) @ W.T
+    # per run, one dtype): the same numbers, from a contiguous copy of W^T (through the
+    # transposed view, the product of a (T, B, H) array ran about 1.5x slower here), b added in place.
+    y = h @ np.ascontiguousarray(W.T)
     y += b
-    return y.reshape(h.shape[:-1] + (W.shape[0],)), (h, W)
+    return y, (h, W)
 
 
 def affine_backward(dy, cache):
