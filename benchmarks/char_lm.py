@@ -153,14 +153,14 @@ def goal(rows, factor=10.0):
 
 
 #: the stages of one training step, each the cumulative time of the library function that runs it
-STAGES = (("the recurrent loop forward (and the input lookup)", "sequence.py", "forward_ids"),
-          ("readout forward: logits = h W_yh^T + b_y", "layers.py", "affine_forward"),
-          ("softmax cross-entropy and its gradient", "losses.py", "softmax_cross_entropy"),
-          ("readout backward: dW_yh, db_y, dh", "layers.py", "affine_backward"),
+STAGES = (("the recurrent loop forward (and the input lookup)", "sequence.py", "_forward_ids"),
+          ("readout forward: logits = h W_yh^T + b_y", "layers.py", "_affine_forward"),
+          ("softmax cross-entropy and its gradient", "losses.py", "_mean_softmax_cross_entropy_in_place"),
+          ("readout backward: dW_yh, db_y, dh", "layers.py", "_affine_backward"),
           ("the recurrent loop backward", "sequence.py", "_backward_steps"),
           ("weight gradients of the cell (dW_hh; dW_hx by scatter-add)", "sequence.py", "_gradients"),
-          ("clipping by the global norm", "optim.py", "clip_global_norm"),
-          ("Adagrad's update", "optim.py", "step"))
+          ("clipping by the global norm", "optim.py", "_clip_global_norm_in_place"),
+          ("Adagrad's update", "optim.py", "_update"))
 
 
 def stages(B=32, dtype=np.float64, chars=40_000, text=None):
@@ -184,7 +184,7 @@ def stages(B=32, dtype=np.float64, chars=40_000, text=None):
     for label, file, name in STAGES:
         rows.append((label, sum(ct for (f, _, n), (_, _, _, ct, _) in table.items()
                                 if n == name and f.endswith(file)) / total))
-    rows.append(("the rest (Python, checks, slicing the chunk)", 1 - sum(share for _, share in rows)))
+    rows.append(("the rest (Python, the checks once per run, slicing the chunk)", 1 - sum(share for _, share in rows)))
     return rows, total / (updates * B * T)
 
 

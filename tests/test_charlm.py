@@ -217,3 +217,87 @@ def test_forward_ids_refuses_bad_indices_and_the_gated_cell():
         sequence.forward_ids("rnn", np.array([0, 1]), params)
     with pytest.raises(ValueError, match="kind"):
         sequence.forward_ids("gated", np.array([[0]]), cells.init("gated", 4, 3, rng))
+
+
+@pytest.mark.parametrize("kind", charlm.KINDS)
+@pytest.mark.parametrize("clip_norm", [5.0, 0.3, None])
+def test_train_checks_once_and_updates_like_the_checked_public_steps(kind, clip_norm):
+    # train() checks its arguments once and runs unchecked cores per chunk (lookup forward,
+    # readout as one product, loss and dlogits in one buffer, clipping in place, the
+    # optimiser's _update): the same parameters as the public, checked functions step by step.
+    rng = np.random.default_rng(3)
+    V, H, T, B, steps = 9, 7, 6, 4, 12
+    stream = rng.integers(0, V, (T * steps // 2 + 1, B))          # two epochs: the state is reset once
+    params = charlm.init(kind, V, H, rng)
+    params = {k: v + rng.normal(0, 0.3, v.shape) for k, v in params.items()}   # non-zero biases
+    reference = {k: v.copy() for k, v in params.items()}
+    out = charlm.train(kind, params, stream, T, steps, optim.Adagrad(0.1), clip_norm=clip_norm)
+    opt, state, begin, expected = optim.Adagrad(0.1), None, 0, []
+    for _ in range(steps):
+        if begin + T + 1 > len(stream):
+            state, begin = None, 0
+        loss, grads, state = charlm.loss_and_grads(kind, reference, stream[begin:begin + T],
+                                                   stream[begin + 1:begin + T + 1], state)
+        if clip_norm is not None:
+            grads, _ = optim.clip_global_norm(grads, clip_norm)
+        opt.step(reference, grads)
+        expected.append(loss)
+        begin += T
+    assert np.allclose(out["loss"], expected, rtol=1e-12, atol=0)
+    for k in reference:
+        assert np.allclose(params[k], reference[k], rtol=1e-12, atol=1e-15), k
+
+
+def test_train_refuses_bad_parameters_once_and_a_diverging_run():
+    rng = np.random.default_rng(0)
+    stream = rng.integers(0, 5, (40, 2))
+    params = charlm.init("rnn", 5, 4, rng)
+    bad = {**params, "W_hh": params["W_hh"].copy()}
+    bad["W_hh"][0, 0] = np.nan
+    with pytest.raises(ValueError, match="W_hh"):
+        charlm.train("rnn", bad, stream, 8, 2, optim.Adagrad())
+    with pytest.raises(ValueError, match="b_y"):
+        charlm.train("rnn", {**params, "b_y": np.zeros(6)}, stream, 8, 2, optim.Adagrad())
+    with pytest.raises(ValueError, match="stream_ids"):
+        charlm.train("rnn", params, stream + 5, 8, 2, optim.Adagrad())
+    with pytest.raises(ValueError, match="clip_norm"):
+        charlm.train("rnn", params, stream, 8, 2, optim.Adagrad(), clip_norm=-1.0)
+    huge = {**params, "b_y": np.array([1e308, -1e308, 0.0, 0.0, 0.0])}   # log p = -inf: the loss is not finite
+    with pytest.raises(ValueError, match="diverged"), np.errstate(over="ignore"):
+        charlm.train("rnn", huge, stream, 8, 2, optim.SGD(1.0), clip_norm=None)
+
+
+def test_the_optimisers_step_still_checks_what_their_update_does_not():
+    params = {"w": np.ones(3)}
+    for opt in (optim.SGD(0.1), optim.Adagrad(0.1), optim.Adam(0.1)):
+        with pytest.raises(ValueError, match="grads"):
+            opt.step(params, {"w": np.array([1.0, np.nan, 0.0])})
+        with pytest.raises(ValueError, match="grads"):
+            opt.step(params, {"v": np.ones(3)})
+    grads = {"w": np.array([3.0, 4.0])}
+    assert optim._clip_global_norm_in_place(grads, 1.0) == 5.0
+    assert np.allclose(grads["w"], [0.6, 0.8]) and np.array_equal(grads["w"], optim.clip_global_norm(
+        {"w": np.array([3.0, 4.0])}, 1.0)[0]["w"])
+
+
+@pytest.mark.parametrize("kind", charlm.KINDS)
+def test_the_training_loops_unchecked_gradients_equal_the_checked_ones_and_finite_differences(kind):
+    rng = np.random.default_rng(4)
+    V, H, T, B = 6, 5, 7, 3
+    params = charlm.init(kind, V, H, rng)
+    for k in params:                                        # non-zero biases and readout
+        params[k] = params[k] + rng.normal(0, 0.3, params[k].shape)
+    inputs, targets = rng.integers(0, V, (T, B)), rng.integers(0, V, (T, B))
+    state0 = (rng.normal(size=(B, H)), rng.normal(size=(B, H))) if kind == "lstm" else rng.normal(size=(B, H))
+    core_args = cells._core_args(kind, params)
+    loss, grads, last = charlm.loss_and_grads(kind, params, inputs, targets, state0)
+    fast_loss, fast_grads, fast_last = charlm._loss_and_grads(kind, params, inputs, targets, state0, core_args)
+    assert fast_loss == pytest.approx(loss, rel=1e-13) and set(fast_grads) == set(grads)
+    for k in grads:
+        assert np.abs(fast_grads[k] - grads[k]).max() <= 1e-12 * np.abs(grads[k]).max(), k
+    assert all(np.array_equal(a, b) for a, b in zip(np.atleast_3d(fast_last), np.atleast_3d(last)))
+    report = gradcheck.check_gradients(
+        lambda p: charlm._loss_and_grads(kind, p, inputs, targets, state0, core_args)[0], params, fast_grads)
+    assert set(report) == set(params)
+    for key, err in report.items():
+        assert err["norm"] < 1e-7, (key, err)

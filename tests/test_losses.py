@@ -80,3 +80,17 @@ def test_losses_reject_bad_input():
         layers.affine_forward(np.zeros((2, 3)), np.zeros((5, 4)), np.zeros(5))
     with pytest.raises(ValueError, match="ids: expected indices"):
         layers.embedding_forward(np.array([7]), np.zeros((3, 7)))
+
+
+@pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-13), (np.float32, 1e-5)])
+def test_the_training_loops_in_place_cross_entropy_equals_the_checked_one(dtype, tol):
+    rng = np.random.default_rng(5)
+    logits = (rng.standard_normal((6, 4, 9)) * 4).astype(dtype)
+    logits[0, 0] = [1e4, -1e4] + [0.0] * 7                    # extreme logits stay finite
+    y = rng.integers(0, 9, (6, 4))
+    loss, d = losses.softmax_cross_entropy(logits, y)
+    buffer = logits.copy()
+    loss_in_place, d_in_place = losses._mean_softmax_cross_entropy_in_place(buffer, y)
+    assert np.shares_memory(d_in_place, buffer) and d_in_place.dtype == dtype    # written over the logits
+    assert loss_in_place == pytest.approx(loss, rel=tol)
+    assert np.abs(d_in_place - d).max() <= tol * np.abs(d).max()

@@ -45,6 +45,21 @@ def _sigmoid(a):
     return 0.5 * (1.0 + np.tanh(0.5 * a))
 
 
+def _in_place(name, a):
+    # UNCHECKED[name](a) written over ``a`` (the same operations, so the same numbers), for a
+    # time loop's own pre-activations: one array per step instead of two.
+    if name == "tanh":
+        np.tanh(a, out=a)
+    elif name == "sigmoid":
+        a *= 0.5
+        np.tanh(a, out=a)
+        a += 1.0
+        a *= 0.5
+    elif name == "relu":
+        np.maximum(a, 0, out=a)
+    return a
+
+
 FUNCTIONS = {"tanh": tanh, "sigmoid": sigmoid, "relu": relu, "linear": linear}
 #: The same functions without the input check, for code that has checked its input already.
 UNCHECKED = {"tanh": np.tanh, "sigmoid": _sigmoid, "relu": lambda a: np.maximum(a, 0), "linear": linear}

@@ -52,7 +52,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _checks
-from .activations import UNCHECKED, _derivative
+from .activations import _derivative, _in_place
 from .activations import _sigmoid as sigmoid
 
 KINDS = ("rnn", "gated", "lstm", "gru")
@@ -96,11 +96,11 @@ def rnn_project(x, p):
     return x @ p["W_hx"].T + p["b_h"]
 
 
-def rnn_core(ax, h_prev, p, activation="tanh"):
-    """h = f(ax + h_prev W_hh^T)."""
-    a = h_prev @ p["W_hh.T"]
+def rnn_core(ax, h_prev, p, activation="tanh", out=None):
+    """h = f(ax + h_prev W_hh^T). ``out``: optional ``(h,)``, a (B, H) array to write h into (see lstm_core)."""
+    a = np.matmul(h_prev, p["W_hh.T"], out=None if out is None else out[0])
     a += ax
-    h = UNCHECKED[activation](a)
+    h = _in_place(activation, a)       # f over this step's own array a
     return h, (h_prev, h, p, activation)
 
 
@@ -358,7 +358,7 @@ def _dx_gated(dax, p):
 
 CELLS = {
     "rnn": Cell("rnn", ("W_hx", "W_hh", "b_h"), rnn_project, rnn_core, rnn_core_backward,
-                rnn_param_grads, _dx_single("W_hx"), lambda core: core[0]),
+                rnn_param_grads, _dx_single("W_hx"), lambda core: core[0], out_widths=(1,)),
     "gated": Cell("gated", ("W_gx", "W_gh", "b_g", "W_hx", "W_hh", "b_h"), gated_project, gated_core,
                   gated_core_backward, gated_param_grads, _dx_gated, lambda core: core[0]),
     "lstm": Cell("lstm", ("W_x", "W_h", "b"), lstm_project, lstm_core, lstm_core_backward,

@@ -129,6 +129,38 @@ def loss_and_grads(kind, params, inputs, targets, state0=None):
     return loss, backward(dlogits, cache), sequence.last_state(cache["cell"])
 
 
+def _loss_and_grads(kind, params, inputs, targets, state0, core_args):
+    """:func:`loss_and_grads` without the argument checks, for :func:`train`, which checks once per run.
+
+    The same steps through the library's unchecked cores: the lookup forward, the readout
+    from a contiguous W_yh^T, the loss with dlogits written over the logits
+    (one exp per entry; equal to losses.softmax_cross_entropy up to rounding), BPTT.
+    """
+    hs, cell_cache = sequence._forward_ids(kind, inputs, cell_params(params), state0, core_args)
+    logits, readout = layers._affine_forward(hs, params["W_yh"], params["b_y"])
+    loss, dlogits = losses._mean_softmax_cross_entropy_in_place(logits, targets)   # logits -> dlogits
+    dhs, dW_yh, db_y = layers._affine_backward(dlogits, readout)
+    _, _, grads = sequence._backward(dhs, cell_cache)
+    return loss, {**grads, "W_yh": dW_yh, "b_y": db_y}, sequence.last_state(cell_cache)
+
+
+def _check_model(kind, params):
+    """Check ``params`` for a model of ``kind``: the cell's (cells.check_params), then the readout's."""
+    if not isinstance(params, dict) or any(k not in params for k in READOUT):
+        raise ValueError(f"params: expected a dict with the cell's parameters and the readout {list(READOUT)}, "
+                         f"got {list(params) if isinstance(params, dict) else type(params).__name__}")
+    _, H = cells.check_params(kind, cell_params(params), name="params")
+    dtype = params[cells._cell(kind, params).keys[0]].dtype
+    for k, ndim in zip(READOUT, (2, 1)):
+        value = _checks.array(f"params[{k!r}]", params[k], ndim=ndim)
+        if value is not params[k] or value.dtype != dtype:
+            raise TypeError(f"params[{k!r}]: expected a numpy array of dtype {dtype} like the cell's, "
+                            f"got {type(params[k]).__name__}")
+    V = params["W_yh"].shape[0]
+    _checks.shape("params['W_yh']", params["W_yh"], (V, H))
+    _checks.shape("params['b_y']", params["b_y"], (V,))
+
+
 def bits(nats: float) -> float:
     """Nats to bits: divide by ln 2 (log2 p = ln p / ln 2)."""
     return nats / math.log(2)
@@ -200,11 +232,19 @@ def train(kind, params, stream_ids, T: int, steps: int, optimizer, *, clip_norm:
     (0 = before training), and ``on_eval(step, params)`` right after it (e.g. to sample).
     Returns ``{"loss": [nats per char per update], "eval_steps", "evals", "seconds", "cpu_seconds"}``.
     """
+    # Every argument is checked here, once per run. Each update then runs what
+    # loss_and_grads, clip_global_norm and optimizer.step run, without their checks
+    # (the arrays are this loop's own): _loss_and_grads, clipping in place, _update.
     _kind(kind)
+    _check_model(kind, params)
     T, steps = _checks.positive_int("T", T), _checks.positive_int("steps", steps)
-    stream_ids = np.asarray(stream_ids)
+    stream_ids = _check_ids("stream_ids", stream_ids, vocabulary_size(params))
     if stream_ids.ndim != 2 or len(stream_ids) < T + 1:
         raise ValueError(f"stream_ids: expected (L, B) with L > T = {T}, got shape {stream_ids.shape}")
+    if clip_norm is not None:
+        clip_norm = _checks.positive_number("clip_norm", clip_norm)
+    core_args = cells._core_args(kind, params, name="params")
+    update = optimizer._update if isinstance(optimizer, optim._Optimizer) else optimizer.step
     eval_at = sorted(set(int(s) for s in eval_at))
     out = {"loss": [], "eval_steps": [], "evals": [], "seconds": 0.0, "cpu_seconds": 0.0}
     wall, cpu = time.perf_counter(), time.process_time()
@@ -223,10 +263,15 @@ def train(kind, params, stream_ids, T: int, steps: int, optimizer, *, clip_norm:
         if begin + T + 1 > len(stream_ids):          # the end of the text: a new epoch from a zero state
             state, begin = None, 0
         inputs, targets = stream_ids[begin:begin + T], stream_ids[begin + 1:begin + T + 1]
-        loss, grads, state = loss_and_grads(kind, params, inputs, targets, state)
-        if clip_norm is not None:
-            grads, _ = optim.clip_global_norm(grads, clip_norm)
-        optimizer.step(params, grads)
+        loss, grads, state = _loss_and_grads(kind, params, inputs, targets, state, core_args)
+        if not math.isfinite(loss):
+            raise ValueError(f"params: the loss became {loss} at update {step}: training diverged "
+                             "(a smaller learning rate or clip_norm may help)")
+        if clip_norm is not None:                    # in place: these gradients are this loop's own
+            optim._clip_global_norm_in_place(grads, clip_norm)
+        else:
+            optim._finite_norm(grads)                # refuses NaN or inf before they reach the parameters
+        update(params, grads)
         out["loss"].append(loss)
         begin += T
         if step in eval_at:

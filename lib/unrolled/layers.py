@@ -21,12 +21,27 @@ def affine_forward(h, W, b):
     return h @ W.T + b, (h, W)
 
 
+def _affine_forward(h, W, b):
+    # affine_forward without the checks, for a training loop's own arrays (checked once
+    # per run, one dtype): the same numbers, from a contiguous copy of W^T (through the
+    # transposed view, the product of a (T, B, H) array ran about 1.5x slower here), b added in place.
+    y = h @ np.ascontiguousarray(W.T)
+    y += b
+    return y, (h, W)
+
+
 def affine_backward(dy, cache):
     """Gradients of :func:`affine_forward`: (dh, dW, db); dW and db summed over every leading axis."""
     h, W = cache
     dy = _checks.array("dy", dy)
     if dy.shape != h.shape[:-1] + (W.shape[0],):
         raise ValueError(f"dy: expected shape {h.shape[:-1] + (W.shape[0],)}, got {dy.shape}")
+    return _affine_backward(dy, cache)
+
+
+def _affine_backward(dy, cache):
+    # affine_backward without the checks, for a training loop's own arrays.
+    h, W = cache
     dy2 = dy.reshape(-1, W.shape[0])
     dW = dy2.T @ h.reshape(-1, W.shape[1])
     return dy @ W, dW, dy2.sum(axis=0)

@@ -7,7 +7,7 @@ length; ``reduction="sum"`` gives the notes' total loss L = sum_t L_t (001).
 import numpy as np
 
 from . import _checks
-from .activations import _log_softmax
+from .activations import _logsumexp
 
 
 def _weights(name, mask, shape, dtype):
@@ -38,21 +38,65 @@ def softmax_cross_entropy(logits, targets, mask=None, reduction="mean"):
     if targets.size and (targets.min() < 0 or targets.max() >= V):
         raise ValueError(f"targets: expected indices in [0, {V}), got values from {targets.min()} to {targets.max()}")
     _checks.choice("reduction", reduction, ("mean", "sum"))
-    logp = _log_softmax(logits)                     # logits are checked above
-    nll = -np.take_along_axis(logp, targets[..., None], axis=-1)[..., 0]
-    dlogits = np.exp(logp)
-    np.put_along_axis(dlogits, targets[..., None], np.take_along_axis(dlogits, targets[..., None], -1) - 1, -1)
-    if mask is None:                                # every position counts: weights of 1, the same numbers
-        n = logits.dtype.type(nll.size if reduction == "mean" else 1)
-        dlogits *= logits.dtype.type(1) / n
-        return float(nll.sum() / n), dlogits
-    w = _weights("mask", mask, targets.shape, logits.dtype)
-    n = w.sum() if reduction == "mean" else 1.0
-    if n == 0:
+    w = None if mask is None else _weights("mask", mask, targets.shape, logits.dtype)
+    if w is not None and reduction == "mean" and w.sum() == 0:
         raise ValueError("mask: expected at least one position to count, got an all-zero mask")
+    return _softmax_cross_entropy(logits, targets, w, reduction)
+
+
+def _softmax_cross_entropy(logits, targets, w=None, reduction="mean"):
+    """:func:`softmax_cross_entropy` without the argument checks, ``w`` the mask as weights (or None).
+
+    For callers whose logits and targets are checked already (a training loop's own
+    logits, targets checked once for the whole run). The same numbers as before the
+    checks were split off, bit for bit, with one buffer for log p and then dlogits:
+
+        log p = logits - logsumexp(logits)          (activations.log_softmax)
+        nll   = -log p[target]
+        dlogits = (exp(log p) - onehot(target)) / n
+    """
+    V = logits.shape[-1]
+    flat = targets.reshape(-1) + V * np.arange(targets.size)   # the targets' places in logits.ravel()
+    with np.errstate(over="ignore"):    # below -1.8e308 the log-probability rounds to -inf
+        d = logits - _logsumexp(logits, axis=-1, keepdims=True)    # log p
+        nll = -d.reshape(-1)[flat].reshape(targets.shape)
+        np.exp(d, out=d)                                        # p
+    d.reshape(-1)[flat] -= 1                                    # p - onehot(target)
+    if w is None:                                   # every position counts: weights of 1, the same numbers
+        n = logits.dtype.type(nll.size if reduction == "mean" else 1)
+        d *= logits.dtype.type(1) / n
+        return float(nll.sum() / n), d
+    n = w.sum() if reduction == "mean" else 1.0
     loss = float((nll * w).sum() / n)
-    dlogits *= (w / n)[..., None]
-    return loss, dlogits
+    d *= (w / n)[..., None]
+    return loss, d
+
+
+def _mean_softmax_cross_entropy_in_place(logits, targets):
+    """The mean loss over every position, and dlogits written over ``logits`` (unchecked).
+
+    For a training loop's own logits, which it does not need afterwards. One exp per
+    entry (:func:`softmax_cross_entropy` takes two), and the gradient's 1/n folded into
+    the normalisation; equal to it up to rounding. With m the row's maximum and
+    s = sum_v exp(a_v - m):
+
+        nll  = log s - (a_target - m)
+        dlogits = exp(a - m) / (n s) - onehot(target) / n
+    """
+    V = logits.shape[-1]
+    z = logits.reshape(-1, V)                                   # a view of the buffer (C-ordered logits)
+    n = len(z)
+    flat = targets.reshape(-1) + V * np.arange(n)               # the targets' places in z.ravel()
+    m = z.max(axis=1, keepdims=True)
+    with np.errstate(over="ignore"):    # a - m < -1.8e308 rounds to -inf, and exp(-inf) = 0 is right
+        z -= m
+        picked = z.reshape(-1)[flat]                            # a_target - m
+        np.exp(z, out=z)
+        s = z.sum(axis=1, keepdims=True)
+        loss = float((np.log(s[:, 0]) - picked).sum() / n)
+    z *= 1 / (n * s)
+    z.reshape(-1)[flat] -= logits.dtype.type(1 / n)
+    return loss, z.reshape(logits.shape)
 
 
 def mse(pred, target, mask=None, reduction="mean"):

@@ -49,13 +49,24 @@ def _fraction(name, value):
     return float(value)
 
 
-class SGD:
+class _Optimizer:
+    """``step(params, grads)`` checks its arguments, then ``_update`` changes ``params`` in place.
+
+    A training loop that checked the parameters once and made the gradients itself
+    (same keys, shapes and dtypes, finite) may call ``_update`` directly.
+    """
+
+    def step(self, params, grads):
+        _check(params, grads)
+        self._update(params, grads)
+
+
+class SGD(_Optimizer):
     def __init__(self, lr=0.1, momentum=0.0):
         self.lr = _checks.positive_number("lr", lr)
         self.momentum, self.velocity = _fraction("momentum", momentum), {}
 
-    def step(self, params, grads):
-        _check(params, grads)
+    def _update(self, params, grads):
         for k, g in grads.items():
             if self.momentum:
                 v = self.velocity.setdefault(k, np.zeros_like(g))
@@ -65,29 +76,30 @@ class SGD:
             params[k] -= (self.lr * g).astype(params[k].dtype, copy=False)
 
 
-class Adagrad:
+class Adagrad(_Optimizer):
     def __init__(self, lr=0.1, eps=1e-8):
-        self.lr, self.eps, self.G = _checks.positive_number("lr", lr), _checks.positive_number("eps", eps), {}
+        self.lr, self.eps = _checks.positive_number("lr", lr), _checks.positive_number("eps", eps)
+        self.G, self._buffer = {}, {}
 
-    def step(self, params, grads):
-        _check(params, grads)
+    def _update(self, params, grads):
         for k, g in grads.items():
             G = self.G.setdefault(k, np.zeros_like(g))
-            G += g * g
-            step = np.sqrt(G)                        # lr * g / (sqrt(G) + eps), in one buffer
+            step = self._buffer.setdefault(k, np.empty_like(g))    # lr * g / (sqrt(G) + eps), in one buffer
+            g2 = np.multiply(g, g, out=step)
+            G += g2
+            np.sqrt(G, out=step)
             step += self.eps
             np.divide(self.lr * g, step, out=step)
             params[k] -= step.astype(params[k].dtype, copy=False)
 
 
-class Adam:
+class Adam(_Optimizer):
     def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
         self.lr, self.eps = _checks.positive_number("lr", lr), _checks.positive_number("eps", eps)
         beta1, beta2 = _fraction("beta1", beta1), _fraction("beta2", beta2)
         self.beta1, self.beta2, self.t, self.m, self.v = beta1, beta2, 0, {}, {}
 
-    def step(self, params, grads):
-        _check(params, grads)
+    def _update(self, params, grads):
         self.t += 1
         c1, c2 = 1 - self.beta1 ** self.t, 1 - self.beta2 ** self.t
         for k, g in grads.items():
@@ -103,6 +115,11 @@ class Adam:
 def global_norm(grads) -> float:
     """sqrt of the sum of squares of every entry of every gradient."""
     _check_dict("grads", grads)
+    return _global_norm(grads)
+
+
+def _global_norm(grads) -> float:
+    # The sum without the check, for a training loop's own gradients.
     return float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads.values())))
 
 
@@ -118,6 +135,25 @@ def clip_global_norm(grads, max_norm):
         raise ValueError("grads: expected finite gradients, got NaN or inf (clipping cannot repair them)")
     scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
     return {k: g * np.asarray(scale, dtype=np.asarray(g).dtype) for k, g in grads.items()}, norm
+
+
+def _finite_norm(grads) -> float:
+    # The global norm of a training loop's own gradients (unchecked), refusing NaN or inf.
+    norm = _global_norm(grads)
+    if not np.isfinite(norm):
+        raise ValueError("grads: expected finite gradients, got NaN or inf (clipping cannot repair them)")
+    return norm
+
+
+def _clip_global_norm_in_place(grads, max_norm) -> float:
+    """:func:`clip_global_norm` on a training loop's own gradients: unchecked, each array scaled
+    in place (the same numbers). Returns the norm before clipping."""
+    norm = _finite_norm(grads)
+    scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
+    if scale != 1.0:
+        for g in grads.values():
+            g *= np.asarray(scale, dtype=g.dtype)
+    return norm
 
 
 def clip_elementwise(grads, value):

@@ -129,16 +129,28 @@ def forward_ids(kind, ids, params, state0=None, activation=None):
     if ids.min() < 0 or ids.max() >= D:
         raise ValueError(f"ids: expected indices in [0, {D}) (the input weight's columns), "
                          f"got {ids.min()} to {ids.max()}")
+    core_args = _core_args(kind, params, activation, name="params")
+    if state0 is not None:
+        _check_state(kind, state0, ids.shape[1], H, name="state0")
+    return _forward_ids(kind, ids, params, state0, core_args)
+
+
+def _forward_ids(kind, ids, params, state0, core_args):
+    """:func:`forward_ids` without the argument checks, for a training loop that checked them once.
+
+    ``core_args``: the cell's keyword arguments (``cells._core_args``).
+    """
     cell = _cell(kind, params)
     dtype = params[cell.keys[0]].dtype
-    core_args = _core_args(kind, params, activation, name="params")
-    B = ids.shape[1]
     if state0 is None:
-        state0 = zero_state(kind, B, H, dtype)
-    else:
-        _check_state(kind, state0, B, H, name="state0")
+        W_rec = params[cell.recurrent[0]]
+        state0 = zero_state(kind, ids.shape[1], W_rec.shape[1], dtype)
+    D = params[cell.keys[0]].shape[1]
     identity = np.eye(D, dtype=dtype)                        # row v: phi(v)
-    table = cell.project(identity, params)                   # row v: the input half when v is read
+    # table = project(I), row v the input half when v is read, without the product by I:
+    # I W_x^T is W_x^T exactly (each entry one product by 1, plus zeros), and project(0) = b.
+    W_x = params[cell.keys[0]]                               # the input weight (width, D)
+    table = W_x.T + cell.project(np.zeros((1, D), dtype=dtype), params)
     hs, cache = _unroll(kind, cell, table[ids], params, state0, core_args)
     cache["ids"], cache["identity"] = ids, identity
     return hs, cache
@@ -244,6 +256,12 @@ def backward(dhs, cache, dstate_last=None):
     T, B, H = dhs.shape
     if dstate_last is not None:
         _check_state(cache["kind"], dstate_last, B, H, name="dstate_last")
+    return _backward(dhs, cache, dstate_last)
+
+
+def _backward(dhs, cache, dstate_last=None):
+    """:func:`backward` without the argument checks, for a training loop's own ``dhs`` (T, B, H)."""
+    T = dhs.shape[0]
     dstate = _zero_dstate(cache) if dstate_last is None else dstate_last
     dax = np.zeros((T,) + cache["cores"][0][0].shape[:1] + (_width(cache),), dtype=dhs.dtype)
     dah = dax if _same_dah(cache) else np.zeros_like(dax)
