@@ -103,8 +103,8 @@ test-exports: $(DEV_STAMP)
 # The exercises as nbgrader assignments, for real: generated, released by nbgrader, and
 # autograded with the solutions filled in (full marks), as released (zero) and with each
 # exercise's first named mistake planted (each costs exactly its own points), two
-# workers in parallel. tests/test_assignments.py says why one mistaken submission per
-# notebook; UNROLLED_EACH_MISTAKE=1 grades one per mistake instead (about 1.6x the time).
+# workers in parallel, one submission per planted mistake; UNROLLED_EACH_MISTAKE=0 plants
+# every mistake of a notebook in one submission instead (faster; tests/test_assignments.py).
 test-assignments: $(DEV_STAMP) $(NBG_STAMP)
 	$(PY) -m pytest tests/test_assignments.py -m series -q --junitxml=$(REPORT)/assignments.xml
 

@@ -12,18 +12,17 @@ notebooks, release them, and autograde
     its test cell's error is that mistake's diagnosis.
 
 How many runs (c) takes. Autograding runs whole notebooks (the series is about
-110 s of CPU), and this stage grades three submissions per notebook in about
-390 s of CPU; one submission per notebook per mistake (48 runs, not 30) would
-take some 620 s, 5 minutes or more on two cores. Instead each notebook gets ONE
-submission with every exercise's mistake planted at once, and each test cell
-must fail with its *own* mistake's diagnosis and lose exactly its own points:
-so every mistake is caught by its own cell, for its own points, and no cell
-fails for another reason. What one-at-a-time would add is that a mistake in
-exercise i leaves a right answer to exercise j its points. A test cell calls
-only its own function, so that could only break if an exercise's solution
-used another exercise's function: a static check below forbids that (a
-solution or test cell naming another exercise's function fails it).
-``UNROLLED_EACH_MISTAKE=1`` grades one submission per mistake instead.
+110 s of CPU). By default each exercise gets a submission of its own, with its
+mistake planted and every other exercise solved: that exercise, and only it,
+must lose its points, with its own diagnosis (48 runs; 4 min 39 s on a quiet
+2-core machine). ``UNROLLED_EACH_MISTAKE=0`` grades ONE submission per notebook
+with every exercise's mistake planted at once instead (30 runs, about 3 min):
+each test cell must still fail with its *own* mistake's diagnosis and lose
+exactly its own points, but it cannot show that a mistake in exercise i leaves
+a right answer to exercise j its points. A test cell calls only its own
+function, so that could only break if an exercise's solution used another
+exercise's function: a static check below forbids that as well (a solution or
+test cell naming another exercise's function fails it).
 
 The submissions are graded by two workers, each in a course folder and
 gradebook of its own (nbgrader's sqlite gradebook takes one writer), with one
@@ -54,7 +53,7 @@ from unrolled import exercises  # noqa: E402
 NOTEBOOKS = ROOT / "notebooks"
 VENV = Path(os.environ.get("UNROLLED_NBGRADER_VENV", ROOT / ".venv-nbgrader"))
 WORKERS = int(os.environ.get("UNROLLED_GRADE_WORKERS", "2"))
-EACH_MISTAKE = os.environ.get("UNROLLED_EACH_MISTAKE") == "1"
+EACH_MISTAKE = os.environ.get("UNROLLED_EACH_MISTAKE", "1") != "0"
 CELL_TIMEOUT = 180          # seconds a cell may run while autograding before it counts as failed
 
 

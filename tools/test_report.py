@@ -35,7 +35,7 @@ STAGES = (
     ("browser", "notebooks in JupyterLab (browser)", 300.0),
     # make test-exports: the static site (tests/browser/test_site.py, build included) and the slides
     ("exports", "static site and slides, offline (browser)", 240.0),
-    ("assignments", "nbgrader: release and autograde", 300.0),
+    ("assignments", "nbgrader: release and autograde", 360.0),
 )
 NOTEBOOK = re.compile(r"([^/.\[\]]+\.ipynb)")
 
