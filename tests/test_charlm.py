@@ -77,15 +77,21 @@ def test_entropy_rate_of_an_iid_source_and_a_deterministic_cycle():
     assert abs(ngram.source_bits_per_char(P2, ids) - ngram.entropy_rate(P2)) < 0.05
 
 
-@pytest.mark.parametrize("kind", charlm.KINDS)
-def test_char_lm_gradients_match_finite_differences(kind):
-    rng = np.random.default_rng(1)
-    V, H, T, B = 5, 4, 6, 2
+def problem(kind, seed, V, H, T, B):
+    """A small char-LM training problem: parameters with non-zero biases and readout, random
+    input and target ids (T, B), a random initial state."""
+    rng = np.random.default_rng(seed)
     params = charlm.init(kind, V, H, rng)
-    for k in params:                                        # non-zero biases and readout
+    for k in params:
         params[k] = params[k] + rng.normal(0, 0.3, params[k].shape)
     inputs, targets = rng.integers(0, V, (T, B)), rng.integers(0, V, (T, B))
     state0 = (rng.normal(size=(B, H)), rng.normal(size=(B, H))) if kind == "lstm" else rng.normal(size=(B, H))
+    return params, inputs, targets, state0
+
+
+@pytest.mark.parametrize("kind", charlm.KINDS)
+def test_char_lm_gradients_match_finite_differences(kind):
+    params, inputs, targets, state0 = problem(kind, seed=1, V=5, H=4, T=6, B=2)
     _, grads, _ = charlm.loss_and_grads(kind, params, inputs, targets, state0)
     report = gradcheck.check_gradients(lambda p: charlm.loss_and_grads(kind, p, inputs, targets, state0)[0],
                                        params, grads)
@@ -282,13 +288,7 @@ def test_the_optimisers_step_still_checks_what_their_update_does_not():
 
 @pytest.mark.parametrize("kind", charlm.KINDS)
 def test_the_training_loops_unchecked_gradients_equal_the_checked_ones_and_finite_differences(kind):
-    rng = np.random.default_rng(4)
-    V, H, T, B = 6, 5, 7, 3
-    params = charlm.init(kind, V, H, rng)
-    for k in params:                                        # non-zero biases and readout
-        params[k] = params[k] + rng.normal(0, 0.3, params[k].shape)
-    inputs, targets = rng.integers(0, V, (T, B)), rng.integers(0, V, (T, B))
-    state0 = (rng.normal(size=(B, H)), rng.normal(size=(B, H))) if kind == "lstm" else rng.normal(size=(B, H))
+    params, inputs, targets, state0 = problem(kind, seed=4, V=6, H=5, T=7, B=3)
     core_args = cells._core_args(kind, params)
     loss, grads, last = charlm.loss_and_grads(kind, params, inputs, targets, state0)
     fast_loss, fast_grads, fast_last = charlm._loss_and_grads(kind, params, inputs, targets, state0, core_args)

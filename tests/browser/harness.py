@@ -53,6 +53,27 @@ SETTINGS = {
 }
 
 
+def offline_context(playwright, viewport: dict, allowed: tuple[str, ...]):
+    """Chromium and a browser context in which every request whose URL starts with none of
+    ``allowed`` is aborted and recorded in ``context.blocked``: nothing leaves the machine.
+
+    Returns ``(browser, context)``; the caller closes the browser.
+    """
+    browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+    context = browser.new_context(viewport=viewport)
+    context.blocked = []
+
+    def route(r):
+        if r.request.url.startswith(allowed):
+            r.continue_()
+        else:
+            context.blocked.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    return browser, context
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

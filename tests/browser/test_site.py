@@ -17,7 +17,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -116,18 +115,8 @@ def browser_page(built_site):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=harness.CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        log = {"blocked": [], "failed": [], "errors": []}
-
-        def route(r):
-            if r.request.url.startswith("file://"):
-                r.continue_()
-            else:
-                log["blocked"].append(r.request.url)
-                r.abort()
-
-        context.route("**/*", route)
+        browser, context = harness.offline_context(p, {"width": 1280, "height": 900}, ("file://",))
+        log = {"blocked": context.blocked, "failed": [], "errors": []}
         page = context.new_page()
         page.set_default_timeout(60_000)
         page.on("requestfailed", lambda r: log["failed"].append(f"{r.url}: {r.failure}"))

@@ -71,19 +71,7 @@ def rise(lab_server):
     settings.parent.mkdir(parents=True, exist_ok=True)
     settings.write_text(json.dumps(RISE_SETTINGS))
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=harness.CHROMIUM_ARGS)
-        context = browser.new_context(viewport=SCREEN)
-        context.blocked = []
-
-        def route(r):
-            url = r.request.url
-            if url.startswith(lab_server.base) or url.startswith("data:") or url.startswith("blob:"):
-                r.continue_()
-            else:
-                context.blocked.append(url)
-                r.abort()
-
-        context.route("**/*", route)
+        browser, context = harness.offline_context(p, SCREEN, (lab_server.base, "data:", "blob:"))
         yield lab_server, context
         browser.close()
 

@@ -93,19 +93,7 @@ def page(decks):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=harness.CHROMIUM_ARGS)
-        context = browser.new_context(viewport=SCREEN)
-        context.blocked = []
-
-        def route(r):
-            url = r.request.url
-            if url.startswith("file://") or url.startswith("data:"):
-                r.continue_()
-            else:
-                context.blocked.append(url)
-                r.abort()
-
-        context.route("**/*", route)
+        browser, context = harness.offline_context(p, SCREEN, ("file://", "data:"))
         page = context.new_page()
         page.errors, page.failed = [], []
         page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
